@@ -1,0 +1,161 @@
+// config.projectsveltos.io/v1beta1: ClusterProfile (what to deploy where) and ClusterSummary (one profile in
+// one cluster, with what was deployed).
+
+import { deployedResource, FEATURE_IDS, FEATURE_STATUSES, profileShape } from './common.ts';
+import { defineKind, type ObjectOf } from './crd.ts';
+import { labelSelector, objectReference } from './meta.ts';
+import { arr, bool, bytes, dateTime, doc, int, obj, opt, type Static, str, strEnum } from './schema.ts';
+
+export const CONFIG_GROUP = 'config.projectsveltos.io';
+export const CONFIG_VERSION = 'v1beta1';
+export const CONFIG_API_VERSION = `${CONFIG_GROUP}/${CONFIG_VERSION}` as const;
+
+// ---- ClusterProfile ------------------------------------------------------------------------------------
+
+export const clusterProfileSpec = obj({
+  clusterSelector: opt(doc(labelSelector, 'Clusters whose labels match (an empty selector matches none).')),
+  clusterRefs: opt(arr(objectReference, { description: 'Clusters named explicitly.' })),
+  setRefs: opt(arr(str(), { description: 'Names of ClusterSets whose selected clusters are included.' })),
+  continueOnError: opt(bool({ default: false, description: 'Keep deploying after an error.' })),
+  maxConsecutiveFailures: opt(int({ minimum: 1, description: 'Stop retrying after this many failures.' })),
+  ...profileShape({ templateResourceRefsAsMap: true }),
+});
+export type ClusterProfileSpec = Static<typeof clusterProfileSpec>;
+
+export const clustersProgress = obj({
+  hash: opt(bytes({ description: 'Hash of the profile spec this progress refers to.' })),
+  clusters: opt(arr(objectReference)),
+});
+
+export const clusterProfileStatus = obj({
+  matchingClusters: opt(arr(objectReference, { description: 'Clusters currently matching.' })),
+  updatingClusters: opt(doc(clustersProgress, 'Matching clusters being updated.')),
+  updatedClusters: opt(doc(clustersProgress, 'Matching clusters already updated.')),
+});
+export type ClusterProfileStatus = Static<typeof clusterProfileStatus>;
+
+export const ClusterProfileKind = defineKind({
+  group: CONFIG_GROUP,
+  version: CONFIG_VERSION,
+  kind: 'ClusterProfile',
+  plural: 'clusterprofiles',
+  scope: 'Cluster',
+  description:
+    'ClusterProfile deploys add-ons (resources, Helm charts, kustomizations) into matching clusters.',
+  spec: clusterProfileSpec,
+  specRequired: false,
+  status: clusterProfileStatus,
+});
+export type ClusterProfile = ObjectOf<typeof ClusterProfileKind>;
+
+// ---- ClusterSummary ------------------------------------------------------------------------------------
+
+export const featureSummary = obj({
+  featureID: strEnum(FEATURE_IDS),
+  hash: opt(bytes({ description: 'Hash of the feature configuration last deployed.' })),
+  consecutiveFailures: opt(int({ minimum: 0 })),
+  status: opt(strEnum(FEATURE_STATUSES)),
+  failureReason: opt(str()),
+  failureMessage: opt(str({ description: 'Why the last deployment of this feature failed.' })),
+  deployedGroupVersionKind: opt(arr(str(), { description: 'Deployed kinds as kind.version.group.' })),
+  lastAppliedTime: opt(dateTime()),
+});
+export type FeatureSummary = Static<typeof featureSummary>;
+
+export const HELM_CHART_STATUSES = ['Managing', 'Conflict'] as const;
+
+export const helmChartSummary = obj({
+  releaseName: str({ minLength: 1 }),
+  releaseNamespace: str({ minLength: 1 }),
+  status: strEnum(HELM_CHART_STATUSES),
+  valuesHash: opt(bytes()),
+  conflictMessage: opt(str()),
+});
+export type HelmChartSummary = Static<typeof helmChartSummary>;
+
+/** A Helm release deployed by a feature (this project's record, see featureDeployment). */
+export const deployedHelmRelease = obj({
+  releaseName: str({ minLength: 1 }),
+  releaseNamespace: str({ minLength: 1 }),
+  chartName: opt(str()),
+  chartVersion: opt(str()),
+  repositoryURL: opt(str()),
+  lastAppliedTime: opt(dateTime()),
+});
+export type DeployedHelmRelease = Static<typeof deployedHelmRelease>;
+
+/** What one feature deployed in the cluster (this project's addition: upstream keeps it in other kinds). */
+export const featureDeployment = obj({
+  featureID: strEnum(FEATURE_IDS),
+  resources: opt(arr(deployedResource, { listType: 'atomic', description: 'Resources applied.' })),
+  helmReleases: opt(arr(deployedHelmRelease, { listType: 'atomic', description: 'Helm releases managed.' })),
+});
+export type FeatureDeployment = Static<typeof featureDeployment>;
+
+export const clusterSummarySpec = obj({
+  clusterNamespace: str({ description: 'Namespace of the cluster.' }),
+  clusterName: str({ description: 'Name of the cluster.' }),
+  clusterType: str({ description: 'Capi or Sveltos.' }),
+  clusterProfileSpec: opt(doc(clusterProfileSpec, 'The ClusterProfile spec being applied to the cluster.')),
+});
+export type ClusterSummarySpec = Static<typeof clusterSummarySpec>;
+
+export const clusterSummaryStatus = obj({
+  dependencies: opt(str({ description: 'State of the profiles this one depends on.' })),
+  featureSummaries: opt(
+    arr(featureSummary, { listType: 'map', listMapKeys: ['featureID'], description: 'State per feature.' }),
+  ),
+  deployedGVKs: opt(
+    arr(obj({ featureID: strEnum(FEATURE_IDS), deployedGroupVersionKind: opt(arr(str())) }), {
+      listType: 'map',
+      listMapKeys: ['featureID'],
+    }),
+  ),
+  helmReleaseSummaries: opt(arr(helmChartSummary, { listType: 'atomic' })),
+  deployedFeatures: opt(
+    arr(featureDeployment, {
+      listType: 'map',
+      listMapKeys: ['featureID'],
+      description: 'What each feature deployed (resources and Helm releases).',
+    }),
+  ),
+  nextReconcileTime: opt(dateTime()),
+});
+export type ClusterSummaryStatus = Static<typeof clusterSummaryStatus>;
+
+export const ClusterSummaryKind = defineKind({
+  group: CONFIG_GROUP,
+  version: CONFIG_VERSION,
+  kind: 'ClusterSummary',
+  plural: 'clustersummaries',
+  scope: 'Namespaced',
+  description: 'ClusterSummary is one ClusterProfile applied to one cluster, with what was deployed.',
+  spec: clusterSummarySpec,
+  specRequired: true,
+  status: clusterSummaryStatus,
+  printerColumns: [
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    {
+      name: 'HelmCharts',
+      type: 'string',
+      jsonPath: '.status.featureSummaries[?(@.featureID=="Helm")].status',
+      description: 'State of the Helm charts',
+      priority: 2,
+    },
+    {
+      name: 'KustomizeRefs',
+      type: 'string',
+      jsonPath: '.status.featureSummaries[?(@.featureID=="Kustomize")].status',
+      description: 'State of the kustomizations',
+      priority: 2,
+    },
+    {
+      name: 'PolicyRefs',
+      type: 'string',
+      jsonPath: '.status.featureSummaries[?(@.featureID=="Resources")].status',
+      description: 'State of the referenced resources',
+      priority: 2,
+    },
+  ],
+});
+export type ClusterSummary = ObjectOf<typeof ClusterSummaryKind>;

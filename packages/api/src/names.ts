@@ -1,0 +1,159 @@
+// Naming conventions and small wire-format helpers shared by the agent, event-manager and CLI.
+
+import { parseAllDocuments } from 'yaml';
+import { CAPI_API_VERSION, CAPI_GROUP } from './capi.ts';
+import {
+  CAPI_KUBECONFIG_SECRET_SUFFIX,
+  type ClusterType,
+  EVENT_REPORT_CLUSTER_NAME_LABEL,
+  EVENT_REPORT_CLUSTER_TYPE_LABEL,
+  EVENT_REPORT_RESOURCES_SEPARATOR,
+  EVENT_SOURCE_NAME_LABEL,
+  SVELTOS_KUBECONFIG_SECRET_SUFFIX,
+} from './constants.ts';
+import { LIB_API_VERSION, LIB_GROUP } from './lib.ts';
+
+/** Name of the management-cluster copy of an EventReport: `<lower(clusterType)>--<eventSourceName>--<clusterName>`
+ * (it lives in the cluster's namespace). */
+export function eventReportName(
+  clusterType: ClusterType | string,
+  eventSourceName: string,
+  clusterName: string,
+): string {
+  return `${clusterType.toLowerCase()}--${eventSourceName}--${clusterName}`;
+}
+
+/** Labels of the management-cluster copy of an EventReport. */
+export function eventReportLabels(
+  eventSourceName: string,
+  clusterName: string,
+  clusterType: ClusterType | string,
+): Record<string, string> {
+  return {
+    [EVENT_SOURCE_NAME_LABEL]: eventSourceName,
+    [EVENT_REPORT_CLUSTER_NAME_LABEL]: clusterName,
+    [EVENT_REPORT_CLUSTER_TYPE_LABEL]: clusterType.toLowerCase(),
+  };
+}
+
+/** Cluster type of a cluster reference, from its apiVersion group; undefined for anything else. */
+export function clusterTypeOf(ref: { apiVersion?: string; kind?: string }): ClusterType | undefined {
+  const group = (ref.apiVersion ?? '').split('/')[0];
+  if (group === CAPI_GROUP && (ref.kind === undefined || ref.kind === 'Cluster')) return 'Capi';
+  if (group === LIB_GROUP && (ref.kind === undefined || ref.kind === 'SveltosCluster')) return 'Sveltos';
+  return undefined;
+}
+
+/** The reference Sveltos uses for a cluster of the given type. */
+export function clusterRef(
+  clusterType: ClusterType,
+  namespace: string,
+  name: string,
+): { apiVersion: string; kind: string; namespace: string; name: string } {
+  return clusterType === 'Capi'
+    ? { apiVersion: CAPI_API_VERSION, kind: 'Cluster', namespace, name }
+    : { apiVersion: LIB_API_VERSION, kind: 'SveltosCluster', namespace, name };
+}
+
+/** Default kubeconfig Secret name of a cluster (SveltosCluster: unless spec.kubeconfigName is set). */
+export function kubeconfigSecretName(clusterType: ClusterType, clusterName: string): string {
+  return (
+    clusterName + (clusterType === 'Capi' ? CAPI_KUBECONFIG_SECRET_SUFFIX : SVELTOS_KUBECONFIG_SECRET_SUFFIX)
+  );
+}
+
+// ---- EventReport spec.resources ------------------------------------------------------------------------
+
+/** JSON with keys sorted at every level and Go's HTML-safe escaping, as Go's encoding/json writes it. */
+export function goJson(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) out[k] = sorted((v as Record<string, unknown>)[k]);
+      return out;
+    }
+    return v;
+  };
+  return JSON.stringify(sorted(value))
+    .replaceAll('<', '\\u003c')
+    .replaceAll('>', '\\u003e')
+    .replaceAll('&', '\\u0026')
+    .replaceAll('\u2028', '\\u2028')
+    .replaceAll('\u2029', '\\u2029');
+}
+
+/** The text of EventReport `spec.resources` (before base64): each object as JSON + "\n---". */
+export function eventReportResourcesText(objects: readonly unknown[]): string {
+  return objects.map((o) => `${goJson(o)}\n${EVENT_REPORT_RESOURCES_SEPARATOR}`).join('');
+}
+
+/** EventReport `spec.resources` as it goes on the wire (base64), or undefined when there is nothing. */
+export function encodeEventReportResources(objects: readonly unknown[]): string | undefined {
+  if (objects.length === 0) return undefined;
+  return Buffer.from(eventReportResourcesText(objects), 'utf8').toString('base64');
+}
+
+/** Splits the decoded `spec.resources` text into objects. Accepts JSON objects separated by `---` lines (what
+ * the agent writes, tolerant of `---` inside JSON strings) and falls back to a YAML stream. Empty pieces are
+ * skipped. */
+export function parseEventReportResourcesText(text: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  let i = 0;
+  const skip = () => {
+    for (;;) {
+      while (i < text.length && /\s/.test(text[i]!)) i++;
+      if (text.startsWith(EVENT_REPORT_RESOURCES_SEPARATOR, i)) i += EVENT_REPORT_RESOURCES_SEPARATOR.length;
+      else return;
+    }
+  };
+  skip();
+  while (i < text.length) {
+    if (text[i] !== '{') return parseYamlStream(text);
+    const end = jsonObjectEnd(text, i);
+    if (end < 0) return parseYamlStream(text);
+    try {
+      out.push(JSON.parse(text.slice(i, end)) as Record<string, unknown>);
+    } catch {
+      return parseYamlStream(text);
+    }
+    i = end;
+    skip();
+  }
+  return out;
+}
+
+/** Decodes base64 EventReport `spec.resources` into objects. */
+export function decodeEventReportResources(base64: string | undefined): Record<string, unknown>[] {
+  if (!base64) return [];
+  return parseEventReportResourcesText(Buffer.from(base64, 'base64').toString('utf8'));
+}
+
+/** Index just past the JSON object starting at `start`, or -1. */
+function jsonObjectEnd(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+function parseYamlStream(text: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const d of parseAllDocuments(text)) {
+    if (d.errors.length > 0) throw new Error(`EventReport resources: ${d.errors[0]?.message}`);
+    const v: unknown = d.toJS();
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.push(v as Record<string, unknown>);
+  }
+  return out;
+}

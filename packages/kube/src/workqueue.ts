@@ -1,0 +1,164 @@
+import type { Logger } from './logger.ts';
+
+/** What a reconcile returns: nothing (done), or when to look again even if nothing changes. */
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+/**
+ * A failure that retrying cannot fix (bad user input): the key is dropped until something changes it,
+ * instead of being retried with backoff. Any other thrown error is retried with per-key backoff.
+ */
+export class TerminalError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TerminalError';
+    this.code = code;
+  }
+}
+
+export interface WorkQueueOptions {
+  /** First retry delay after a failure; doubles per consecutive failure of the same key. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Keyed work queue with client-go's guarantees: a key waiting is queued once however often it is added;
+ * a key is never processed by two workers at once; a key added while being processed runs again after.
+ */
+export class WorkQueue<K = string> {
+  readonly #queue: K[] = [];
+  readonly #dirty = new Set<K>();
+  readonly #processing = new Set<K>();
+  readonly #failures = new Map<K, number>();
+  readonly #timers = new Map<K, { at: number; timer: NodeJS.Timeout }>();
+  readonly #waiters: Array<(key: K | undefined) => void> = [];
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #logger: Logger | undefined;
+  #shuttingDown = false;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.#baseDelayMs = options.baseDelayMs ?? 100;
+    this.#maxDelayMs = options.maxDelayMs ?? 60_000;
+    this.#logger = options.logger;
+  }
+
+  /** Keys waiting (not counting those being processed or delayed). */
+  get length(): number {
+    return this.#queue.length;
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  add(key: K): void {
+    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    this.#dirty.add(key);
+    if (this.#processing.has(key)) return;
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      this.#dirty.delete(key);
+      this.#processing.add(key);
+      waiter(key);
+    } else {
+      this.#queue.push(key);
+    }
+  }
+
+  /** Adds after a delay; an earlier pending delay for the same key wins. */
+  addAfter(key: K, delayMs: number): void {
+    if (this.#shuttingDown) return;
+    if (delayMs <= 0) return this.add(key);
+    const at = Date.now() + delayMs;
+    const pending = this.#timers.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.#timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.#timers.set(key, { at, timer });
+  }
+
+  /** Re-adds after this key's next backoff delay (exponential in its consecutive failures). */
+  addRateLimited(key: K): number {
+    const failures = this.#failures.get(key) ?? 0;
+    this.#failures.set(key, failures + 1);
+    const delay = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** Math.min(failures, 30));
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** Clears a key's failure history (after a success or a terminal failure). */
+  forget(key: K): void {
+    this.#failures.delete(key);
+  }
+
+  failures(key: K): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /** Next key to process, or undefined once shut down. The caller must call {@link done}. */
+  get(): Promise<K | undefined> {
+    const key = this.#queue.shift();
+    if (key !== undefined) {
+      this.#dirty.delete(key);
+      this.#processing.add(key);
+      return Promise.resolve(key);
+    }
+    if (this.#shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  done(key: K): void {
+    this.#processing.delete(key);
+    if (this.#dirty.has(key)) {
+      this.#dirty.delete(key);
+      this.add(key);
+    }
+  }
+
+  shutdown(): void {
+    this.#shuttingDown = true;
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    for (const waiter of this.#waiters.splice(0)) waiter(undefined);
+  }
+
+  /**
+   * Runs `concurrency` workers until {@link shutdown}. Success forgets the key's failures and honours
+   * `requeueAfterMs`; a {@link TerminalError} drops the key; any other error retries it with backoff.
+   */
+  async run(concurrency: number, reconcile: (key: K) => Promise<ReconcileResult | undefined>): Promise<void> {
+    const worker = async (): Promise<void> => {
+      for (let key = await this.get(); key !== undefined; key = await this.get()) {
+        try {
+          const result = await reconcile(key);
+          this.forget(key);
+          if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
+        } catch (error) {
+          if (error instanceof TerminalError) {
+            this.forget(key);
+            this.#logger?.warn('reconcile failed terminally', { key: String(key), code: error.code, error: error.message });
+          } else {
+            const delay = this.addRateLimited(key);
+            this.#logger?.warn('reconcile failed, will retry', {
+              key: String(key),
+              retryInMs: delay,
+              error: (error as Error).message,
+            });
+          }
+        } finally {
+          this.done(key);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+}

@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A control-plane process whose output goes to `<runDir>/<name>.log`. */
+export interface ManagedProcess {
+  name: string;
+  pid: number;
+  logFile: string;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  exited: Promise<number | string>;
+  stop(): Promise<void>;
+}
+
+const pidsFile = (runDir: string): string => join(runDir, 'pids');
+
+/**
+ * Starts a process and records its pid in the run directory, where the watchdog (and `testenv down`)
+ * find it. Children are not detached, but they would survive a SIGKILLed parent: the watchdog covers that.
+ */
+export function startProcess(runDir: string, name: string, command: string, args: string[]): ManagedProcess {
+  const logFile = join(runDir, `${name}.log`);
+  const out = openSync(logFile, 'a');
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', out, out], cwd: runDir });
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  const pid = child.pid;
+  appendFileSync(pidsFile(runDir), `${pid}\n`);
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+    child.on('error', () => resolve('spawn-error'));
+  });
+  return {
+    name,
+    pid,
+    logFile,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const ended = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!ended) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+/** Last lines of a process log, for error messages that tell the user why a start failed. */
+export function logTail(logFile: string, lines = 15): string {
+  if (!existsSync(logFile)) return '';
+  return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * A tiny shell loop that outlives a SIGKILLed owner: once the owner pid is gone it kills every pid the run
+ * recorded and removes the run directory. A clean stop removes the directory first, which ends the loop.
+ */
+export function startWatchdog(runDir: string, ownerPid: number): void {
+  const script = [
+    'owner="$1"; dir="$2"',
+    'while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done',
+    '[ -d "$dir" ] || exit 0',
+    'pids=$(cat "$dir/pids" 2>/dev/null)',
+    '[ -n "$pids" ] && kill -TERM $pids 2>/dev/null',
+    'sleep 3',
+    '[ -n "$pids" ] && kill -KILL $pids 2>/dev/null',
+    'rm -rf "$dir"',
+  ].join('\n');
+  const watchdog = spawn('bash', ['-c', script, 'testenv-watchdog', String(ownerPid), runDir], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  watchdog.unref();
+  writeFileSync(join(runDir, 'watchdog.pid'), String(watchdog.pid));
+}
+
+/** Kills every process a run directory recorded (used by `testenv down` for a detached bed). */
+export async function killRecorded(runDir: string): Promise<number> {
+  if (!existsSync(pidsFile(runDir))) return 0;
+  const pids = readFileSync(pidsFile(runDir), 'utf8').split('\n').filter(Boolean).map(Number);
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const running = pids.filter(alive);
+  for (const pid of running) process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && running.some(alive); i++) await sleep(200);
+  for (const pid of running.filter(alive)) process.kill(pid, 'SIGKILL');
+  return running.length;
+}
