@@ -1,7 +1,7 @@
 export { Backoff } from './backoff.ts';
 export { codeForStatus, isKubeError, KubeError, type KubeErrorCode } from './errors.ts';
 export { Informer, type InformerEvent, type InformerOptions } from './informer.ts';
-export { type Lease, type LeaderElectionOptions, LeaderElector } from './leader.ts';
+export { type LeaderElectionOptions, LeaderElector, type Lease } from './leader.ts';
 export { jsonLogger, type Logger, type LogLevel, silentLogger } from './logger.ts';
 export {
   type ApplyOptions,

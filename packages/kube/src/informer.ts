@@ -141,7 +141,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   #logFields(): Record<string, unknown> {
-    return { apiVersion: this.options.apiVersion, kind: this.options.kind, namespace: this.options.namespace };
+    return {
+      apiVersion: this.options.apiVersion,
+      kind: this.options.kind,
+      namespace: this.options.namespace,
+    };
   }
 
   #emit(event: InformerEvent<T>): void {
@@ -218,7 +222,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     try {
       await this.#client.watch(
         path,
-        { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector, fieldSelector },
+        {
+          resourceVersion: this.#resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds,
+          labelSelector,
+          fieldSelector,
+        },
         (raw) => {
           if (expired || abort.signal.aborted) return;
           const event = raw as WatchEvent;
@@ -229,7 +239,12 @@ export class Informer<T extends KubeObject = KubeObject> {
               abort.abort();
               return;
             }
-            throw new KubeError(codeForStatus(status), status, `watch ${kind}: ${event.object.message}`, event.object.reason);
+            throw new KubeError(
+              codeForStatus(status),
+              status,
+              `watch ${kind}: ${event.object.message}`,
+              event.object.reason,
+            );
           }
           const resourceVersion = event.object.metadata?.resourceVersion;
           if (resourceVersion) this.#resourceVersion = resourceVersion;

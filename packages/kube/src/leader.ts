@@ -92,7 +92,9 @@ export class LeaderElector {
         this.#options.logger?.warn('leader election attempt failed', { error: (error as Error).message });
       }
       if (this.#leading && Date.now() - this.#lastRenew > this.#options.renewDeadlineMs) {
-        this.#options.logger?.warn('could not renew the lease in time, stepping down', { lease: this.#options.name });
+        this.#options.logger?.warn('could not renew the lease in time, stepping down', {
+          lease: this.#options.name,
+        });
         this.#stepDown();
       }
       this.#wake = new AbortController();
@@ -137,7 +139,11 @@ export class LeaderElector {
     }
     const spec = current.spec ?? {};
     const holder = spec.holderIdentity ?? '';
-    const record = { holder, renewTime: spec.renewTime ?? '', resourceVersion: current.metadata.resourceVersion ?? '' };
+    const record = {
+      holder,
+      renewTime: spec.renewTime ?? '',
+      resourceVersion: current.metadata.resourceVersion ?? '',
+    };
     if (
       !this.#observed ||
       this.#observed.holder !== record.holder ||
@@ -162,7 +168,7 @@ export class LeaderElector {
         leaseDurationSeconds,
         renewTime: microTime(now),
         ...(takingOver
-          ? { acquireTime: microTime(now), leaseTransitions: (spec.leaseTransitions ?? 0) + (holder ? 1 : 0) }
+          ? { acquireTime: microTime(now), leaseTransitions: (spec.leaseTransitions ?? 0) + 1 }
           : {}),
       },
     };
@@ -182,7 +188,10 @@ export class LeaderElector {
     if (this.#leading) return;
     this.#leading = true;
     this.#leadership = new AbortController();
-    this.#options.logger?.info('became leader', { lease: this.#options.name, identity: this.#options.identity });
+    this.#options.logger?.info('became leader', {
+      lease: this.#options.name,
+      identity: this.#options.identity,
+    });
     this.#options.onNewLeader?.(this.#options.identity);
     Promise.resolve(this.#options.onStartedLeading(this.#leadership.signal)).catch((error: unknown) =>
       this.#options.logger?.error('leader callback failed', { error: (error as Error).message }),

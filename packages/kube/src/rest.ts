@@ -1,4 +1,4 @@
-import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { type HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { type Dispatcher, fetch, type Response } from 'undici';
 import { codeForStatus, KubeError } from './errors.ts';
 import type { KubeObject, ObjectList } from './types.ts';
@@ -57,6 +57,9 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 }
 
 /**
+ * Writes use strict field validation: a misspelt field (e.g. `labelsFilters`) is an error the user sees,
+ * not a silently dropped setting.
+ *
  * A small JSON REST client for any kind, using client-node only for what it does well (kubeconfig
  * loading, TLS and credentials, including exec plugins and token refresh). client-node's generic object
  * API hides discovery and cannot address the status subresource, which controllers need.
@@ -131,7 +134,10 @@ export class RestClient {
     let timer: NodeJS.Timeout | undefined;
     const touch = (): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(new KubeError('TIMEOUT', 0, `watch ${path}: no data`)), options.idleTimeoutMs);
+      timer = setTimeout(
+        () => idle.abort(new KubeError('TIMEOUT', 0, `watch ${path}: no data`)),
+        options.idleTimeoutMs,
+      );
     };
     touch();
     const signal = AbortSignal.any([options.signal, idle.signal]);
@@ -156,7 +162,9 @@ export class RestClient {
       if (options.signal.aborted) return;
       if (idle.signal.aborted) throw idle.signal.reason;
       if (error instanceof KubeError) throw error;
-      throw new KubeError('NETWORK', 0, `watch ${path}: ${(error as Error).message}`, undefined, { cause: error });
+      throw new KubeError('NETWORK', 0, `watch ${path}: ${(error as Error).message}`, undefined, {
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -170,7 +178,12 @@ export class RestClient {
       status = { message: text.slice(0, 500) };
     }
     const code = status.reason === 'AlreadyExists' ? 'ALREADY_EXISTS' : codeForStatus(response.status);
-    return new KubeError(code, response.status, `${method} ${path}: ${status.message ?? response.statusText}`, status.reason);
+    return new KubeError(
+      code,
+      response.status,
+      `${method} ${path}: ${status.message ?? response.statusText}`,
+      status.reason,
+    );
   }
 
   #resourceList(apiVersion: string, refresh: boolean): Promise<ApiResourceList> {
@@ -259,7 +272,10 @@ export class RestClient {
 
   async create<T extends KubeObject>(object: T, fieldManager?: string): Promise<T> {
     const path = await this.path({ ...object, name: undefined, namespace: object.metadata.namespace });
-    return this.request<T>('POST', path, { body: object, query: { fieldManager } });
+    return this.request<T>('POST', path, {
+      body: object,
+      query: { fieldManager, fieldValidation: 'Strict' },
+    });
   }
 
   /** Full update with optimistic concurrency (metadata.resourceVersion must be current). */
@@ -268,7 +284,7 @@ export class RestClient {
       { ...object, name: object.metadata.name, namespace: object.metadata.namespace },
       subresource,
     );
-    return this.request<T>('PUT', path, { body: object, query: { fieldManager } });
+    return this.request<T>('PUT', path, { body: object, query: { fieldManager, fieldValidation: 'Strict' } });
   }
 
   /** Server-side apply: the API server merges our intent; unchanged intent leaves resourceVersion alone. */
@@ -280,7 +296,7 @@ export class RestClient {
     return this.request<T>('PATCH', path, {
       body: object,
       contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: options.fieldManager, force: options.force ?? true },
+      query: { fieldManager: options.fieldManager, force: options.force ?? true, fieldValidation: 'Strict' },
     });
   }
 

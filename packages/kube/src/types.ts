@@ -8,7 +8,13 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   finalizers?: string[];
-  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
+  ownerReferences?: Array<{
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+  }>;
   deletionTimestamp?: string;
   creationTimestamp?: string;
   [field: string]: unknown;
@@ -28,5 +34,7 @@ export interface ObjectList<T extends KubeObject = KubeObject> {
 
 /** `namespace/name` for namespaced objects, `name` for cluster-scoped ones (client-go's convention). */
 export function objectKey(object: { metadata: { name: string; namespace?: string | undefined } }): string {
-  return object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
+  return object.metadata.namespace
+    ? `${object.metadata.namespace}/${object.metadata.name}`
+    : object.metadata.name;
 }

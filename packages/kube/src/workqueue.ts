@@ -73,7 +73,10 @@ export class WorkQueue<K = string> {
   /** Adds after a delay; an earlier pending delay for the same key wins. */
   addAfter(key: K, delayMs: number): void {
     if (this.#shuttingDown) return;
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     const at = Date.now() + delayMs;
     const pending = this.#timers.get(key);
     if (pending && pending.at <= at) return;
@@ -145,7 +148,11 @@ export class WorkQueue<K = string> {
         } catch (error) {
           if (error instanceof TerminalError) {
             this.forget(key);
-            this.#logger?.warn('reconcile failed terminally', { key: String(key), code: error.code, error: error.message });
+            this.#logger?.warn('reconcile failed terminally', {
+              key: String(key),
+              code: error.code,
+              error: error.message,
+            });
           } else {
             const delay = this.addRateLimited(key);
             this.#logger?.warn('reconcile failed, will retry', {

@@ -50,6 +50,7 @@ type golden struct {
 }
 
 func main() {
+	time.Local = time.UTC
 	if len(os.Args) != 4 {
 		fmt.Fprintln(os.Stderr, "usage: oracle render CASES.json GOLDEN.json | oracle bench CASES.json ITERATIONS")
 		os.Exit(2)

@@ -3,7 +3,7 @@
 import { FuncError } from './errors.ts';
 import { formatValue, isPrintRune, sprint, sprintf, sprintln } from './fmt.ts';
 import { def, type FuncDef } from './functypes.ts';
-import { GoInt, GoMap, goInt, type Value, truth, typeName } from './value.ts';
+import { GoInt, GoMap, goInt, truth, typeName, type Value } from './value.ts';
 
 type BasicKind = 'bool' | 'int' | 'uint' | 'float' | 'string' | 'invalid';
 
@@ -33,14 +33,17 @@ function eq(args: Value[]): boolean {
     const k2 = basicKind(b);
     let result = false;
     if (k1 !== k2) {
-      if ((k1 === 'int' && k2 === 'uint') || (k1 === 'uint' && k2 === 'int')) result = mixedIntEqual(a as GoInt, b as GoInt);
+      if ((k1 === 'int' && k2 === 'uint') || (k1 === 'uint' && k2 === 'int'))
+        result = mixedIntEqual(a as GoInt, b as GoInt);
       else if (isValid(a) && isValid(b)) throw badComparison(a, b);
     } else if (k1 === 'invalid') {
       const an = a === null || a === undefined || (a instanceof GoMap && a.isNil);
       const bn = b === null || b === undefined || (b instanceof GoMap && b.isNil);
       if (!an && !bn) {
-        if (a instanceof Map || Array.isArray(a)) throw new FuncError(`non-comparable type ${formatValue(a, 'v', noFlags, 0)}: ${typeName(a)}`);
-        if (b instanceof Map || Array.isArray(b)) throw new FuncError(`non-comparable type ${formatValue(b, 'v', noFlags, 0)}: ${typeName(b)}`);
+        if (a instanceof Map || Array.isArray(a))
+          throw new FuncError(`non-comparable type ${formatValue(a, 's', noFlags, 0)}: ${typeName(a)}`);
+        if (b instanceof Map || Array.isArray(b))
+          throw new FuncError(`non-comparable type ${formatValue(b, 's', noFlags, 0)}: ${typeName(b)}`);
         result = a === b;
       } else result = an === bn;
     } else if (k1 === 'int' || k1 === 'uint') result = (a as GoInt).value === (b as GoInt).value;
@@ -56,7 +59,8 @@ function lt(a: Value, b: Value): boolean {
   const k2 = basicKind(b);
   if (k2 === 'invalid') throw new FuncError('invalid type for comparison');
   if (k1 !== k2) {
-    if ((k1 === 'int' || k1 === 'uint') && (k2 === 'int' || k2 === 'uint')) return (a as GoInt).value < (b as GoInt).value;
+    if ((k1 === 'int' || k1 === 'uint') && (k2 === 'int' || k2 === 'uint'))
+      return (a as GoInt).value < (b as GoInt).value;
     throw badComparison(a, b);
   }
   switch (k1) {
@@ -117,7 +121,7 @@ function index(args: Value[]): Value {
     } else if (item instanceof Map) {
       if (key === null || key === undefined) throw new FuncError('value is nil; should be of type string');
       if (typeof key !== 'string') throw new FuncError(`value has type ${typeName(key)}; should be string`);
-      const elemString = item instanceof GoMap && item.elemType === 'string';
+      const elemString: boolean = item instanceof GoMap && item.elemType === 'string';
       item = item.has(key) ? (item.get(key) ?? null) : elemString ? '' : null;
     } else {
       throw new FuncError(`can't index item of type ${typeName(item)}`);

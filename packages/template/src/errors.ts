@@ -10,7 +10,13 @@ export class TemplateError extends Error {
   /** 1-based line, and for execution errors the 0-based byte column (as Go reports it). */
   readonly line: number | undefined;
   readonly column: number | undefined;
-  constructor(code: TemplateErrorCode, message: string, templateName: string, line?: number, column?: number) {
+  constructor(
+    code: TemplateErrorCode,
+    message: string,
+    templateName: string,
+    line?: number,
+    column?: number,
+  ) {
     super(message);
     this.name = 'TemplateError';
     this.code = code;

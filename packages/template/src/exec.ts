@@ -5,25 +5,22 @@ import { type CallContext, type FuncDef, type FuncMap, type ParamType, paramType
 import {
   type ArgNode,
   BoolNode,
-  ChainNode,
-  CommandNode,
-  DotNode,
-  FieldNode,
-  IdentifierNode,
+  type ChainNode,
+  type CommandNode,
+  type FieldNode,
+  type IdentifierNode,
   type IfNode,
-  type ListNode,
   type Node,
-  NilNode,
   NumberNode,
-  PipeNode,
+  type PipeNode,
   type RangeNode,
   StringNode,
   type TemplateNode,
   type Tree,
-  VariableNode,
+  type VariableNode,
   type WithNode,
 } from './parse.ts';
-import { GoInt, GoMap, GoObject, GoStruct, GoTime, goInt, type Value, truth, typeName } from './value.ts';
+import { GoInt, GoMap, GoObject, GoStruct, GoTime, goInt, truth, typeName, type Value } from './value.ts';
 
 export type MissingKey = 'error' | 'default' | 'invalid' | 'zero';
 
@@ -85,7 +82,8 @@ export class Executor {
     try {
       this.walk(data, false, this.tree.root);
     } catch (e) {
-      if (e instanceof BreakSignal || e instanceof ContinueSignal) this.fail('internal error: break or continue outside range');
+      if (e instanceof BreakSignal || e instanceof ContinueSignal)
+        this.fail('internal error: break or continue outside range');
       throw e;
     }
     return this.out;
@@ -221,7 +219,8 @@ export class Executor {
     const mark = this.mark();
     try {
       let val = this.evalPipeline(dot, dotIface, node.pipe);
-      if (val instanceof GoStruct && val.typeName.startsWith('*')) val = new GoStruct(val.typeName.slice(1), val.fields);
+      if (val instanceof GoStruct && val.typeName.startsWith('*'))
+        val = new GoStruct(val.typeName.slice(1), val.fields);
       const decl = node.pipe.decl;
       const iteration = (index: Value, elem: Value, elemIface: boolean): boolean => {
         if (decl.length > 0) {
@@ -261,7 +260,10 @@ export class Executor {
           if (!iteration(k, val.get(k), elemIface)) break;
         }
       } else if (val instanceof GoInt) {
-        if (decl.length > 1) this.fail(`can't use ${formatValue(val, 'v', plainFlags, 0)} to iterate over more than one variable`);
+        if (decl.length > 1)
+          this.fail(
+            `can't use ${formatValue(val, 'v', plainFlags, 0)} to iterate over more than one variable`,
+          );
         for (let i = 0n; i < val.value; i++) {
           ran = true;
           const v = goInt(val.kind, i);
@@ -270,7 +272,7 @@ export class Executor {
       } else if (val === undefined || val === null) {
         // nothing to iterate: fall through to else
       } else {
-        this.at(node);
+        this.at(node.pipe);
         this.fail(`range can't iterate over ${formatValue(val, 'v', plainFlags, 0)}`);
       }
       if (!ran && node.elseList) this.walk(dot, dotIface, node.elseList);
@@ -340,7 +342,7 @@ export class Executor {
         this.notAFunction(cmd.args, final);
         return { value: this.evalPipeline(dot, dotIface, first), iface: false };
       case 'variable':
-        return this.evalVariable(dot, dotIface, first, cmd.args, final);
+        return this.evalVariable(dot, first, cmd.args, final);
     }
     this.at(first);
     this.notAFunction(cmd.args, final);
@@ -378,7 +380,7 @@ export class Executor {
     return this.evalFieldChain(dot, recv.value, recv.iface, chain, chain.field, args, final);
   }
 
-  private evalVariable(dot: Value, dotIface: boolean, node: VariableNode, args: ArgNode[], final: Final): Slot {
+  private evalVariable(dot: Value, node: VariableNode, args: ArgNode[], final: Final): Slot {
     this.at(node);
     const slot = this.varSlot(node.ident[0]!);
     if (node.ident.length === 1) {
@@ -489,13 +491,14 @@ export class Executor {
     const numIn = args.length + (final === MISSING ? 0 : 1);
     const fixed = fn.params.length;
     if (fn.variadic !== undefined) {
-      if (numIn < fixed) this.fail(`wrong number of args for ${name}: want at least ${fixed} got ${args.length}`);
+      if (numIn < fixed)
+        this.fail(`wrong number of args for ${name}: want at least ${fixed} got ${args.length}`);
     } else if (numIn !== fixed) {
       this.fail(`wrong number of args for ${name}: want ${fixed} got ${numIn}`);
     }
     // and/or short-circuit: evaluate left to right, stop at the deciding value.
     if (name === 'and' || name === 'or') {
-      let v: Value = undefined;
+      let v: Value;
       for (const arg of args) {
         v = this.evalArg(dot, dotIface, 'reflect', arg);
         if (truth(v) === (name === 'or')) return { value: v, iface: false };
@@ -506,9 +509,10 @@ export class Executor {
     const argv: Value[] = new Array(numIn);
     let i = 0;
     for (; i < fixed && i < args.length; i++) argv[i] = this.evalArg(dot, dotIface, fn.params[i]!, args[i]!);
-    if (fn.variadic !== undefined) for (; i < args.length; i++) argv[i] = this.evalArg(dot, dotIface, fn.variadic, args[i]!);
+    if (fn.variadic !== undefined)
+      for (; i < args.length; i++) argv[i] = this.evalArg(dot, dotIface, fn.variadic, args[i]!);
     if (final !== MISSING) {
-      const t = numIn - 1 < fixed ? fn.params[numIn - 1]! : fn.variadic ?? fn.params[fixed - 1]!;
+      const t = numIn - 1 < fixed ? fn.params[numIn - 1]! : (fn.variadic ?? fn.params[fixed - 1]!);
       argv[i] = this.validateType(final, t);
     }
     let result: Value;
@@ -517,7 +521,10 @@ export class Executor {
     } catch (e) {
       if (e instanceof FuncError) {
         this.at(node);
-        this.fail(`error calling ${name}: ${e.message}`);
+        // Go names the callee expression in call's error.
+        const message =
+          name === 'call' ? e.message.replace('non-function ', `non-function ${args[0]} `) : e.message;
+        this.fail(`error calling ${name}: ${message}`);
       }
       throw e;
     }
@@ -532,7 +539,7 @@ export class Executor {
       case 'field':
         return this.evalFieldChain(dot, dot, dotIface, n, n.ident, [n], MISSING);
       case 'variable':
-        return this.evalVariable(dot, dotIface, n, [n], MISSING);
+        return this.evalVariable(dot, n, [n], MISSING);
       case 'pipe':
         return { value: this.evalPipeline(dot, dotIface, n), iface: false };
       case 'identifier':
@@ -559,6 +566,7 @@ export class Executor {
       case 'dot':
         return this.validateType(dot, t);
       case 'nil':
+        if (t === 'reflect') return undefined;
         if (canBeNil(t)) return t === 'map' ? nilMapValue() : null;
         this.fail(`cannot assign nil to ${paramTypeNames[t]}`);
         break;
@@ -614,6 +622,7 @@ export class Executor {
   /** Go's assignability check of an evaluated value against a parameter type. */
   private validateType(value: Value, t: ParamType): Value {
     if (value === undefined) {
+      if (t === 'reflect') return undefined;
       if (t === 'any') return null;
       if (canBeNil(t)) return t === 'map' ? nilMapValue() : null;
       this.fail(`invalid value; expected ${paramTypeNames[t]}`);

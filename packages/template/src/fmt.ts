@@ -1,6 +1,15 @@
 // Go's fmt printing rules (Sprint, Sprintln, Sprintf, %v of composites) over the value model.
 import { formatTime } from './time.ts';
-import { GoInt, GoMap, GoObject, GoStruct, GoTime, type Value, sliceElemType, typeName } from './value.ts';
+import {
+  GoInt,
+  GoMap,
+  type GoObject,
+  GoStruct,
+  GoTime,
+  sliceElemType,
+  typeName,
+  type Value,
+} from './value.ts';
 
 /** Shortest round-trip digits and decimal exponent of a finite non-zero float: value = 0.d1d2.. * 10^point. */
 function shortestDigits(f: number): { digits: string; point: number } {
@@ -71,7 +80,8 @@ function fixedDigits(f: number, frac: number): string {
     const rest = longer.slice(longer.length - 30);
     if (/^50*$/.test(rest)) {
       const truncated = longer.slice(0, longer.length - 30);
-      const lastDigit = Number(truncated[truncated.length - 1] === '.' ? '0' : truncated[truncated.length - 1]);
+      const digitsOnly = truncated.replace('.', '');
+      const lastDigit = Number(digitsOnly[digitsOnly.length - 1]);
       if (lastDigit % 2 === 0) return frac === 0 ? truncated.replace(/\.$/, '') : truncated;
     }
     return js;
@@ -150,7 +160,7 @@ export function goQuote(s: string, ascii = false): string {
 }
 
 export function goQuoteRune(cp: number, ascii = false): string {
-  if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
+  if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
   return "'" + escapeRune(cp, "'", ascii) + "'";
 }
 
@@ -172,6 +182,8 @@ interface Flags {
   zero: boolean;
   width: number | undefined;
   prec: number | undefined;
+  /** %+v: print struct field names (the plus flag itself is cleared). */
+  plusV?: boolean;
 }
 
 const noFlags: Flags = {
@@ -231,11 +243,12 @@ function fmtInt(v: GoInt, verb: string, f: Flags): string {
       return pad(goQuoteRune(Number(n), f.plus), f);
     case 'U': {
       let s = 'U+' + intToString(n, 16, true).padStart(4, '0');
-      if (f.sharp && isPrintRune(String.fromCodePoint(validRune(n)))) s += " '" + String.fromCodePoint(validRune(n)) + "'";
+      if (f.sharp && isPrintRune(String.fromCodePoint(validRune(n))))
+        s += " '" + String.fromCodePoint(validRune(n)) + "'";
       return pad(s, f);
     }
     default:
-      return badVerb(verb, v);
+      return badVerb(verb, v, f);
   }
   if (f.prec !== undefined) {
     if (f.prec === 0 && n === 0n) body = '';
@@ -278,7 +291,7 @@ function fmtFloat(v: number, verb: string, f: Flags): string {
       if (f.sharp && !s.includes('.')) s += '.';
       break;
     default:
-      return badVerb(verb, v);
+      return badVerb(verb, v, f);
   }
   if (!s.startsWith('-')) {
     if (f.plus) s = '+' + s;
@@ -309,13 +322,14 @@ function fmtString(s: string, verb: string, f: Flags, original: Value): string {
       return pad(out, f);
     }
     default:
-      return badVerb(verb, original);
+      return badVerb(verb, original, f);
   }
 }
 
-function badVerb(verb: string, v: Value): string {
+/** %!verb(type=value); the value is printed with %v and the same flags. */
+function badVerb(verb: string, v: Value, f: Flags = noFlags): string {
   if (v === null || v === undefined) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${typeName(v)}=${formatValue(v, 'v', noFlags, 0)})`;
+  return `%!${verb}(${typeName(v)}=${formatValue(v, 'v', f, 0)})`;
 }
 
 function sortedKeys(m: Map<string, Value>): string[] {
@@ -343,8 +357,7 @@ export function compareBytes(a: string, b: string): number {
 /** Formats one operand for a verb; depth > 0 means inside a container (nil prints <nil>). */
 export function formatValue(v: Value, verb: string, f: Flags, depth: number): string {
   if (v === null || v === undefined) {
-    if (verb === 'T') return pad('<nil>', f);
-    if (verb === 'v' || verb === 's' || depth > 0) return pad('<nil>', f);
+    if (verb === 'T' || verb === 'v' || depth > 0) return pad('<nil>', f);
     return `%!${verb}(<nil>)`;
   }
   if (verb === 'T') return pad(typeName(v), f);
@@ -353,25 +366,30 @@ export function formatValue(v: Value, verb: string, f: Flags, depth: number): st
       return fmtString(v, verb, f, v);
     case 'boolean':
       if (verb === 'v' || verb === 't') return pad(v ? 'true' : 'false', f);
-      return badVerb(verb, v);
+      return badVerb(verb, v, f);
     case 'number':
       return fmtFloat(v, verb, f);
   }
   if (v instanceof GoInt) return fmtInt(v, verb, f);
   if (v instanceof Map) {
     if (v instanceof GoMap && v.isNil && depth === 0 && verb !== 'v' && verb !== 's') return badVerb(verb, v);
-    const parts = sortedKeys(v).map((k) => `${formatValue(k, verb, f, depth + 1)}:${formatValue(v.get(k), verb, f, depth + 1)}`);
+    const parts = sortedKeys(v).map(
+      (k) => `${formatValue(k, verb, f, depth + 1)}:${formatValue(v.get(k), verb, f, depth + 1)}`,
+    );
     return 'map[' + parts.join(' ') + ']';
   }
   if (Array.isArray(v)) {
-    if (verb === 's' && sliceElemType(v) === 'uint8') return v.map((b) => String.fromCharCode(Number((b as GoInt).value))).join('');
+    if (verb === 's' && sliceElemType(v) === 'uint8')
+      return v.map((b) => String.fromCharCode(Number((b as GoInt).value))).join('');
     return '[' + v.map((e) => formatValue(e, verb, f, depth + 1)).join(' ') + ']';
   }
   if (v instanceof GoTime) return pad(formatTime(v, 'default'), f);
   if (v instanceof GoStruct) {
     const ptr = v.typeName.startsWith('*');
     if (ptr && depth > 0) return '0xc000010000';
-    const parts = [...v.fields].map(([name, fv]) => (f.plus ? `${name}:` : '') + formatValue(fv, verb, f, depth + 1));
+    const parts = [...v.fields].map(
+      ([name, fv]) => (f.plusV ? `${name}:` : '') + formatValue(fv, verb, f, depth + 1),
+    );
     return (ptr ? '&' : '') + '{' + parts.join(' ') + '}';
   }
   const obj = v as GoObject;
@@ -490,7 +508,9 @@ export function sprintf(format: string, args: Value[]): string {
       '%!(EXTRA ' +
       args
         .slice(argi)
-        .map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatValue(a, 'v', noFlags, 0)}`))
+        .map((a) =>
+          a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatValue(a, 'v', noFlags, 0)}`,
+        )
         .join(', ') +
       ')';
   }
@@ -499,7 +519,16 @@ export function sprintf(format: string, args: Value[]): string {
 
 function formatArg(arg: Value, verb: string, f: Flags): string {
   if (verb === 'v' && f.sharp) return goSyntax(arg);
-  if (arg instanceof GoStruct && arg.stringer && (verb === 'v' || verb === 's') && arg.typeName.startsWith('*'))
+  if (verb === 'v' && f.plus) {
+    f.plus = false;
+    f.plusV = true;
+  }
+  if (
+    arg instanceof GoStruct &&
+    arg.stringer &&
+    (verb === 'v' || verb === 's') &&
+    arg.typeName.startsWith('*')
+  )
     return pad(arg.stringer(arg), f);
   return formatValue(arg, verb, f, 0);
 }
@@ -513,7 +542,8 @@ function goSyntax(v: Value): string {
     const s = formatFloatShortest(v);
     return /[.eIN]/.test(s) ? s : s + '.0';
   }
-  if (v instanceof GoInt) return v.kind === 'int' || v.kind === 'int64' ? v.value.toString() : '0x' + v.value.toString(16);
+  if (v instanceof GoInt)
+    return v.kind === 'int' || v.kind === 'int64' ? v.value.toString() : '0x' + v.value.toString(16);
   if (v instanceof Map) {
     const t = typeName(v);
     if (v instanceof GoMap && v.isNil) return `${t}(nil)`;

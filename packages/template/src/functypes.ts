@@ -7,7 +7,18 @@ import type { Value } from './value.ts';
  * any = interface{}, reflect = reflect.Value (builtins), map = map[string]interface {},
  * list = []interface {}, time = time.Time.
  */
-export type ParamType = 'any' | 'reflect' | 'string' | 'int' | 'int64' | 'float64' | 'bool' | 'uint32' | 'map' | 'list' | 'time';
+export type ParamType =
+  | 'any'
+  | 'reflect'
+  | 'string'
+  | 'int'
+  | 'int64'
+  | 'float64'
+  | 'bool'
+  | 'uint32'
+  | 'map'
+  | 'list'
+  | 'time';
 
 /** Per-execution information a function may need (the data passed to Execute, the environment). */
 export interface CallContext {

@@ -77,7 +77,9 @@ function isAlphaNumeric(c: string | undefined): boolean {
   if (c === undefined) return false;
   const code = c.charCodeAt(0);
   if (code < 128) {
-    return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+    return (
+      (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
+    );
   }
   return alnum.test(c);
 }
@@ -140,13 +142,15 @@ export function lex(input: string): Item[] {
     pos -= c.length;
     if (c === '\n') line--;
   };
-  const peek = (): string | undefined => (pos < input.length ? String.fromCodePoint(input.codePointAt(pos)!) : undefined);
+  const peek = (): string | undefined =>
+    pos < input.length ? String.fromCodePoint(input.codePointAt(pos)!) : undefined;
   const fail = (message: string): false => {
     items.push({ type: 'error', pos: start, val: message, line: startLine });
     return false;
   };
   const atRightDelim = (): { delim: boolean; trim: boolean } => {
-    if (hasRightTrimMarker(input, pos) && input.startsWith(RIGHT, pos + 2)) return { delim: true, trim: true };
+    if (hasRightTrimMarker(input, pos) && input.startsWith(RIGHT, pos + 2))
+      return { delim: true, trim: true };
     if (input.startsWith(RIGHT, pos)) return { delim: true, trim: false };
     return { delim: false, trim: false };
   };
@@ -279,7 +283,7 @@ export function lex(input: string): Item[] {
         return true;
       case '.': {
         const d = input[pos];
-        if (d === undefined || d < '0' || d > '9') return fieldOrVariable('field');
+        if (d !== undefined && (d < '0' || d > '9')) return fieldOrVariable('field');
         backup(c);
         return number();
       }
@@ -313,7 +317,8 @@ export function lex(input: string): Item[] {
     if (!scanNumber()) return fail(`bad number syntax: ${JSON.stringify(input.slice(start, pos))}`);
     const sign = peek();
     if (sign === '+' || sign === '-') {
-      if (!scanNumber() || input[pos - 1] !== 'i') return fail(`bad number syntax: ${JSON.stringify(input.slice(start, pos))}`);
+      if (!scanNumber() || input[pos - 1] !== 'i')
+        return fail(`bad number syntax: ${JSON.stringify(input.slice(start, pos))}`);
       emit('complex');
       return true;
     }

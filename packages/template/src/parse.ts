@@ -1,7 +1,7 @@
 // Parser for Go text/template: builds the node tree from lexer items, tracking variable scope, range
 // depth (break/continue), and {{define}}/{{block}} definitions.
 import { TemplateError } from './errors.ts';
-import { isKeyword, type Item, type ItemType, lex } from './lexer.ts';
+import { type Item, type ItemType, isKeyword, lex } from './lexer.ts';
 
 export interface Tree {
   name: string;
@@ -360,7 +360,7 @@ function goQuoteShort(s: string): string {
 
 /** Decodes a Go interpreted string literal (with its quotes); undefined when it is not valid Go syntax. */
 export function unquoteGo(q: string): string | undefined {
-  const quote = q[0];
+  const quote = q[0] ?? '';
   if (q.length < 2 || q[q.length - 1] !== quote) return undefined;
   const body = q.slice(1, -1);
   if (quote === '`') return body.includes('`') ? undefined : body.replaceAll('\r', '');
@@ -375,7 +375,7 @@ export function unquoteGo(q: string): string | undefined {
       i++;
       continue;
     }
-    const r = unescape(body, i + 1, quote);
+    const r = unescapeAt(body, i + 1, quote);
     if (r === undefined) return undefined;
     out += r.text;
     i = r.next;
@@ -384,7 +384,7 @@ export function unquoteGo(q: string): string | undefined {
 }
 
 /** Decodes one escape sequence starting after the backslash. */
-function unescape(s: string, i: number, quote: string): { text: string; next: number } | undefined {
+function unescapeAt(s: string, i: number, quote: string): { text: string; next: number } | undefined {
   const c = s[i];
   const simple: Record<string, string> = {
     a: '\x07',
@@ -397,7 +397,8 @@ function unescape(s: string, i: number, quote: string): { text: string; next: nu
     '\\': '\\',
   };
   if (c === undefined) return undefined;
-  if (c in simple) return { text: simple[c]!, next: i + 1 };
+  const mapped = simple[c];
+  if (mapped !== undefined) return { text: mapped, next: i + 1 };
   if (c === quote) return { text: c, next: i + 1 };
   const hexLen = c === 'x' ? 2 : c === 'u' ? 4 : c === 'U' ? 8 : 0;
   if (hexLen > 0) {
@@ -434,7 +435,7 @@ function unquoteChar(text: string): number | 'malformed' | 'invalid' {
   let cp: number;
   let used: number;
   if (body[0] === '\\') {
-    const r = unescape(body, 1, "'");
+    const r = unescapeAt(body, 1, "'");
     if (r === undefined) return 'invalid';
     if (body[1] === 'x' || (body[1]! >= '0' && body[1]! <= '7')) {
       const c = r.text.charCodeAt(0);
@@ -449,7 +450,8 @@ function unquoteChar(text: string): number | 'malformed' | 'invalid' {
   return used === body.length ? cp : 'malformed';
 }
 
-const intPattern = /^[+-]?(0[xX](_?[0-9a-fA-F])+|0[bB](_?[01])+|0[oO](_?[0-7])+|0(_?[0-7])*|[1-9](_?[0-9])*)$/;
+const intPattern =
+  /^[+-]?(0[xX](_?[0-9a-fA-F])+|0[bB](_?[01])+|0[oO](_?[0-7])+|0(_?[0-7])*|[1-9](_?[0-9])*)$/;
 
 /** strconv.ParseInt(text, 0, 64)-like parse; undefined when not an integer literal. */
 function parseGoInt(text: string): bigint | undefined {
@@ -492,6 +494,7 @@ const UINT64_MAX = 2n ** 64n - 1n;
 export class Parser {
   private readonly items: Item[];
   private index = 0;
+  private furthest = 0;
   private vars: string[] = ['$'];
   private rangeDepth = 0;
   private actionLine = 0;
@@ -511,19 +514,27 @@ export class Parser {
   }
 
   private fail(message: string): never {
-    throw new TemplateError('TEMPLATE_PARSE', `template: ${this.name}:${this.current.line}: ${message}`, this.name, this.current.line);
+    throw new TemplateError(
+      'TEMPLATE_PARSE',
+      `template: ${this.name}:${this.current.line}: ${message}`,
+      this.name,
+      this.current.line,
+    );
   }
 
+  /** Go reports the line of the furthest token read so far (including look-ahead). */
   private next(): Item {
     const item = this.items[Math.min(this.index, this.items.length - 1)]!;
     this.index++;
-    this.current = item;
+    if (this.index > this.furthest) {
+      this.furthest = this.index;
+      this.current = item;
+    }
     return item;
   }
 
   private backup(n = 1): void {
     this.index -= n;
-    this.current = this.items[Math.max(this.index - 1, 0)]!;
   }
 
   private peek(): Item {
@@ -566,7 +577,8 @@ export class Parser {
       this.trees.set(tree.name, tree);
       return;
     }
-    if (!isEmptyList(tree.root)) this.fail(`template: multiple definition of template ${JSON.stringify(tree.name)}`);
+    if (!isEmptyList(tree.root))
+      this.fail(`template: multiple definition of template ${JSON.stringify(tree.name)}`);
   }
 
   /** Parses the whole source into this.trees (the top-level tree under this.name). */
@@ -581,7 +593,6 @@ export class Parser {
           continue;
         }
         this.index = saved;
-        this.current = this.items[Math.max(saved - 1, 0)]!;
       }
       const n = this.textOrAction();
       if (n instanceof EndMarker || n instanceof ElseMarker) this.fail(`unexpected ${n}`);
@@ -649,7 +660,9 @@ export class Parser {
         const close = this.nextNonSpace();
         if (close.type !== 'rightDelim') this.unexpected(close, `{{${item.type}}}`);
         if (this.rangeDepth === 0) this.fail(`{{${item.type}}} outside {{range}}`);
-        return item.type === 'break' ? new BreakNode(item.pos, item.line) : new ContinueNode(item.pos, item.line);
+        return item.type === 'break'
+          ? new BreakNode(item.pos, item.line)
+          : new ContinueNode(item.pos, item.line);
       }
       case 'else': {
         const p = this.peekNonSpace();
@@ -723,7 +736,6 @@ export class Parser {
     const context = 'block clause';
     const item = this.nextNonSpace();
     const name = this.templateName(item, context);
-    if (this.nextNonSpace().type !== 'rightDelim') this.backup();
     const pipe = this.pipeline(context, 'rightDelim');
     const savedVars = this.vars;
     const savedDepth = this.rangeDepth;
@@ -889,7 +901,8 @@ export class Parser {
       n.isInt = n.isUint = n.isFloat = true;
       return n;
     }
-    if (item.type === 'complex' || text.endsWith('i')) this.fail(`complex numbers are not supported: ${JSON.stringify(text)}`);
+    if (item.type === 'complex' || text.endsWith('i'))
+      this.fail(`complex numbers are not supported: ${JSON.stringify(text)}`);
     const asInt = parseGoInt(text);
     if (asInt !== undefined) {
       if (asInt >= 0n && asInt <= UINT64_MAX) {

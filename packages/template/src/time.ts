@@ -281,7 +281,9 @@ export function parseTime(layout: string, value: string): GoTime {
   let rest = value;
   const quote = (s: string): string => JSON.stringify(s);
   const fail = (elem: string, got: string): never => {
-    throw new TimeParseError(`parsing time ${quote(value)} as ${quote(layout)}: cannot parse ${quote(got)} as ${quote(elem)}`);
+    throw new TimeParseError(
+      `parsing time ${quote(value)} as ${quote(layout)}: cannot parse ${quote(got)} as ${quote(elem)}`,
+    );
   };
   const num = (elem: string, min: number, max: number): number => {
     const m = new RegExp(`^\\d{${min},${max}}`).exec(rest);
@@ -386,7 +388,8 @@ export function parseTime(layout: string, value: string): GoTime {
         }
         const m = /^([+-])(\d{2}):?(\d{2})?(?::?(\d{2}))?/.exec(rest);
         if (!m) fail(tok, rest);
-        offset = (m![1] === '-' ? -1 : 1) * (Number(m![2]) * 3600 + Number(m![3] ?? 0) * 60 + Number(m![4] ?? 0));
+        offset =
+          (m![1] === '-' ? -1 : 1) * (Number(m![2]) * 3600 + Number(m![3] ?? 0) * 60 + Number(m![4] ?? 0));
         rest = rest.slice(m![0].length);
       }
     }
@@ -400,7 +403,8 @@ export function parseTime(layout: string, value: string): GoTime {
   if (month < 1 || month > 12) throw new TimeParseError(`parsing time ${quote(value)}: month out of range`);
   const daysIn = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (day < 1 || day > daysIn) throw new TimeParseError(`parsing time ${quote(value)}: day out of range`);
-  if (hour > 23 || minute > 59 || second > 59) throw new TimeParseError(`parsing time ${quote(value)}: time out of range`);
+  if (hour > 23 || minute > 59 || second > 59)
+    throw new TimeParseError(`parsing time ${quote(value)}: time out of range`);
   const utc = Date.UTC(year, month - 1, day, hour, minute, second);
   const date = new Date(utc);
   date.setUTCFullYear(year);
@@ -422,8 +426,8 @@ export function timeFromUnix(seconds: bigint): GoTime {
 const unitNanos: Record<string, number> = {
   ns: 1,
   us: 1e3,
-  'µs': 1e3,
-  'μs': 1e3,
+  µs: 1e3,
+  μs: 1e3,
   ms: 1e6,
   s: 1e9,
   m: 60e9,

@@ -8,7 +8,17 @@
 //   []T                     -> Array (tagged with its element type when T is not interface{})
 //   structs, time.Time, ... -> GoStruct / GoTime / GoObject
 
-export type IntKind = 'int' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint' | 'uint8' | 'uint16' | 'uint32' | 'uint64';
+export type IntKind =
+  | 'int'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64';
 
 export class GoInt {
   readonly kind: IntKind;

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheRoot, packageRoot } from './paths.ts';
 import { TestEnvError } from './errors.ts';
+import { cacheRoot, packageRoot } from './paths.ts';
 
 /** The real control-plane programs the test bed runs, built from the Go modules pinned in `go/go.mod`. */
 export interface ControlPlaneBinaries {

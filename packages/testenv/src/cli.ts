@@ -13,7 +13,10 @@ import { TestEnv } from './testenv.ts';
 const defaultRunDir = (): string => join(cacheRoot(), 'testenv', 'runs', 'default');
 
 function clusterList(value: string): string[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('give at least one cluster name');
   return names;
 }
@@ -45,23 +48,34 @@ program
   .action(async () => {
     const binaries = await ensureBinaries();
     const { kubernetes, etcd } = pinnedVersions();
-    console.log(`kubernetes ${kubernetes}, etcd ${etcd}: ${binaries.dir}${binaries.built ? '' : ' (cached)'}`);
+    console.log(
+      `kubernetes ${kubernetes}, etcd ${etcd}: ${binaries.dir}${binaries.built ? '' : ' (cached)'}`,
+    );
   });
 
 program
   .command('up')
   .description('start clusters in the background; prints a kubeconfig per cluster')
-  .option('--clusters <names>', 'comma-separated cluster names', clusterList, standardClusters.map((c) => c.name))
+  .option(
+    '--clusters <names>',
+    'comma-separated cluster names',
+    clusterList,
+    standardClusters.map((c) => c.name),
+  )
   .option('--crds <paths...>', 'CRD YAML files or directories to install in every cluster', [])
   .action(async (options: { clusters: string[]; crds: string[] }) => {
     const runDir = defaultRunDir();
     if (existsSync(join(runDir, 'state.json'))) {
-      throw new TestEnvError('TESTENV_STATE', `a bed is already running (${runDir}); run "testenv down" first`);
+      throw new TestEnvError(
+        'TESTENV_STATE',
+        `a bed is already running (${runDir}); run "testenv down" first`,
+      );
     }
     const crds = readCrds(options.crds);
     const env = await TestEnv.start({ clusters: options.clusters, runDir, detached: true });
     if (crds.length > 0) await Promise.all(env.clusters().map((cluster) => cluster.installCrds(crds)));
-    for (const cluster of env.clusters()) console.log(`${cluster.name}\t${cluster.server}\t${cluster.kubeconfigPath}`);
+    for (const cluster of env.clusters())
+      console.log(`${cluster.name}\t${cluster.server}\t${cluster.kubeconfigPath}`);
     console.log(`\nlogs and data: ${runDir}\nstop with: testenv down`);
   });
 
@@ -76,7 +90,8 @@ program
       return;
     }
     const env = TestEnv.attach(stateFile);
-    for (const cluster of env.clusters()) console.log(`${cluster.name}\t${cluster.server}\t${cluster.kubeconfigPath}`);
+    for (const cluster of env.clusters())
+      console.log(`${cluster.name}\t${cluster.server}\t${cluster.kubeconfigPath}`);
   });
 
 program

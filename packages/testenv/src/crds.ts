@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type KubeConfig,
-  KubernetesObjectApi,
   type KubernetesObject,
+  KubernetesObjectApi,
   PatchStrategy,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
@@ -12,7 +12,11 @@ import { TestEnvError } from './errors.ts';
  * Applies CRDs and waits until each is Established and its resource is actually served (discovery lags
  * the Established condition by a moment, and the first create would fail in between).
  */
-export async function installCrds(kubeConfig: KubeConfig, crds: readonly object[], timeoutMs = 60_000): Promise<void> {
+export async function installCrds(
+  kubeConfig: KubeConfig,
+  crds: readonly object[],
+  timeoutMs = 60_000,
+): Promise<void> {
   const client = KubernetesObjectApi.makeApiClient(kubeConfig);
   for (const crd of crds as KubernetesObject[]) {
     await client.patch(crd, undefined, undefined, 'testenv', true, PatchStrategy.ServerSideApply);
@@ -29,15 +33,28 @@ export async function installCrds(kubeConfig: KubeConfig, crds: readonly object[
           kind: 'CustomResourceDefinition',
           metadata: { name },
         })) as V1CustomResourceDefinition;
-        const established = current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+        const established = current.status?.conditions?.some(
+          (c) => c.type === 'Established' && c.status === 'True',
+        );
         if (established) {
-          await client.list(apiVersion, crd.spec.names.kind, undefined, undefined, undefined, undefined, undefined, undefined, 1);
+          await client.list(
+            apiVersion,
+            crd.spec.names.kind,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            1,
+          );
           break;
         }
       } catch {
         // not served yet
       }
-      if (Date.now() > deadline) throw new TestEnvError('TESTENV_START', `CRD ${name} not served after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new TestEnvError('TESTENV_START', `CRD ${name} not served after ${timeoutMs} ms`);
       await sleep(100);
     }
   }

@@ -1,7 +1,12 @@
 export { type ControlPlaneBinaries, ensureBinaries, pinnedVersions } from './binaries.ts';
+export { installCrds } from './crds.ts';
 export { TestEnvError, type TestEnvErrorCode } from './errors.ts';
 export { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
-export { Cluster, type ClusterOptions, TestEnv, type TestEnvOptions } from './testenv.ts';
-export { installCrds } from './crds.ts';
-export { mintServiceAccountKubeconfig, type ServiceAccountCredentials, type ServiceAccountGrant } from './service-account.ts';
+export { corrected003, SEEDS_DIR, type SeedObject, seedDocuments, seedText, yamlBlocks } from './seeds.ts';
+export {
+  mintServiceAccountKubeconfig,
+  type ServiceAccountCredentials,
+  type ServiceAccountGrant,
+} from './service-account.ts';
 export { sharedTestEnv, standardClusters, stateEnvVar } from './shared.ts';
+export { Cluster, type ClusterOptions, TestEnv, type TestEnvOptions } from './testenv.ts';

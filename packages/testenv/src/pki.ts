@@ -33,10 +33,25 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 export async function createPki(dir: string): Promise<Pki> {
   const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await openssl(
-    ['req', '-x509', ...ecKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', '/CN=testenv-ca'],
+    [
+      'req',
+      '-x509',
+      ...ecKey,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=testenv-ca',
+    ],
     dir,
   );
-  await openssl(['req', ...ecKey, '-keyout', 'serving.key', '-out', 'serving.csr', '-subj', '/CN=testenv'], dir);
+  await openssl(
+    ['req', ...ecKey, '-keyout', 'serving.key', '-out', 'serving.csr', '-subj', '/CN=testenv'],
+    dir,
+  );
   writeFileSync(
     join(dir, 'serving.ext'),
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n',

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -17,12 +17,26 @@ const pidsFile = (runDir: string): string => join(runDir, 'pids');
 
 /**
  * Starts a process and records its pid in the run directory, where the watchdog (and `testenv down`)
- * find it. Children are not detached, but they would survive a SIGKILLed parent: the watchdog covers that.
+ * find it. Children would survive a SIGKILLed owner: the watchdog covers that.
  */
-export function startProcess(runDir: string, name: string, command: string, args: string[]): ManagedProcess {
+export function startProcess(
+  runDir: string,
+  name: string,
+  command: string,
+  args: string[],
+  options: { detached?: boolean } = {},
+): ManagedProcess {
   const logFile = join(runDir, `${name}.log`);
   const out = openSync(logFile, 'a');
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', out, out], cwd: runDir });
+  const child: ChildProcess = spawn(command, args, {
+    stdio: ['ignore', out, out],
+    cwd: runDir,
+    // a detached bed gets its own process group, so a Ctrl-C in the starting terminal does not stop it
+    detached: options.detached ?? false,
+  });
+  closeSync(out);
+  // the owner may exit while the control plane runs: the watchdog or an explicit stop ends it
+  child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
   const pid = child.pid;
   appendFileSync(pidsFile(runDir), `${pid}\n`);

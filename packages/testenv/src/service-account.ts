@@ -49,7 +49,9 @@ export async function mintServiceAccountKubeconfig(
   await createOrKeep(() => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }));
   const subject = { kind: 'ServiceAccount', name, namespace };
   if (grant.rules) {
-    await createOrKeep(() => rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules: grant.rules } }));
+    await createOrKeep(() =>
+      rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules: grant.rules } }),
+    );
     await createOrKeep(() =>
       rbac.createNamespacedRoleBinding({
         namespace,

@@ -5,7 +5,11 @@ import { type ClusterOptions, TestEnv } from './testenv.ts';
 export const stateEnvVar = 'SVELTOS_TESTENV_STATE';
 
 /** The clusters every test can count on: the management cluster and two managed clusters. */
-export const standardClusters: readonly ClusterOptions[] = [{ name: 'mgmt' }, { name: 'cluster-a' }, { name: 'cluster-b' }];
+export const standardClusters: readonly ClusterOptions[] = [
+  { name: 'mgmt' },
+  { name: 'cluster-a' },
+  { name: 'cluster-b' },
+];
 
 let own: Promise<TestEnv> | undefined;
 

@@ -160,6 +160,8 @@ export class Cluster {
       '--endpoint-reconciler-type=none',
       '--enable-priority-and-fairness=false',
       '--profiling=false',
+      // without it a stopping API server waits for open watches to end, i.e. until it is killed
+      '--shutdown-watch-termination-grace-period=1s',
       ...(this.options.apiServerArgs ?? []),
     ];
   }
@@ -172,6 +174,7 @@ export class Cluster {
       `kube-apiserver-${tag}`,
       env.requireOwnedBinaries().kubeApiserver,
       this.#apiServerArgs(port),
+      { detached: env.detached },
     );
     try {
       await waitFor(
@@ -204,6 +207,7 @@ export class Cluster {
           `--root-ca-file=${pki.caCert}`,
           `--service-account-private-key-file=${pki.serviceAccountKey}`,
         ],
+        { detached: this.#env.detached },
       );
     }
   }
@@ -255,6 +259,7 @@ export class TestEnv {
   readonly owned: boolean;
   readonly adminToken: string;
   #caPem = '';
+  #detached = false;
   etcdUrl = '';
   #pki: Pki | undefined;
   #binaries: ControlPlaneBinaries | undefined;
@@ -284,6 +289,10 @@ export class TestEnv {
     return this.#pki;
   }
 
+  get detached(): boolean {
+    return this.#detached;
+  }
+
   requireOwnedBinaries(): ControlPlaneBinaries {
     if (!this.#binaries) throw new TestEnvError('TESTENV_STATE', 'this process does not own the test bed');
     return this.#binaries;
@@ -297,14 +306,19 @@ export class TestEnv {
     mkdirSync(runDir, { recursive: true });
     const env = new TestEnv(runDir, true);
     env.#binaries = binaries;
+    env.#detached = options.detached ?? false;
     if (!options.detached) startWatchdog(runDir, process.pid);
     const started = Date.now();
     try {
       env.#pki = await createPki(runDir);
       env.#caPem = readFileSync(env.#pki.caCert, 'utf8');
-      writeFileSync(join(runDir, 'tokens.csv'), `${env.adminToken},${adminUser},${adminUser},"system:masters"\n`, {
-        mode: 0o600,
-      });
+      writeFileSync(
+        join(runDir, 'tokens.csv'),
+        `${env.adminToken},${adminUser},${adminUser},"system:masters"\n`,
+        {
+          mode: 0o600,
+        },
+      );
       await env.#startEtcd();
       await Promise.all(options.clusters.map((cluster) => env.addCluster(cluster)));
     } catch (error) {
@@ -312,7 +326,9 @@ export class TestEnv {
       throw error;
     }
     const names = [...env.#clusters.keys()].join(', ');
-    log(`testenv: ${env.#clusters.size} cluster(s) [${names}] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `testenv: ${env.#clusters.size} cluster(s) [${names}] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     return env;
   }
 
@@ -329,18 +345,24 @@ export class TestEnv {
     const [clientPort, peerPort] = [await freePort(), await freePort()];
     this.etcdUrl = `http://127.0.0.1:${clientPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;
-    this.#etcd = startProcess(this.runDir, 'etcd', this.requireOwnedBinaries().etcd, [
-      `--data-dir=${join(this.runDir, 'etcd-data')}`,
-      `--listen-client-urls=${this.etcdUrl}`,
-      `--advertise-client-urls=${this.etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=default=${peerUrl}`,
-      '--name=default',
-      // test data is disposable: skipping fsync makes API writes several times faster
-      '--unsafe-no-fsync',
-      '--log-level=warn',
-    ]);
+    this.#etcd = startProcess(
+      this.runDir,
+      'etcd',
+      this.requireOwnedBinaries().etcd,
+      [
+        `--data-dir=${join(this.runDir, 'etcd-data')}`,
+        `--listen-client-urls=${this.etcdUrl}`,
+        `--advertise-client-urls=${this.etcdUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=default=${peerUrl}`,
+        '--name=default',
+        // test data is disposable: skipping fsync makes API writes several times faster
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ],
+      { detached: this.#detached },
+    );
     await waitFor(
       'etcd',
       async () => {
@@ -359,7 +381,10 @@ export class TestEnv {
   async addCluster(spec: string | ClusterOptions): Promise<Cluster> {
     const options = typeof spec === 'string' ? { name: spec } : spec;
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.name)) {
-      throw new TestEnvError('TESTENV_START', `cluster name ${JSON.stringify(options.name)} is not a DNS label`);
+      throw new TestEnvError(
+        'TESTENV_START',
+        `cluster name ${JSON.stringify(options.name)} is not a DNS label`,
+      );
     }
     if (this.#clusters.has(options.name)) {
       throw new TestEnvError('TESTENV_START', `cluster ${options.name} already exists in this bed`);
@@ -369,7 +394,13 @@ export class TestEnv {
     const kubeconfigPath = join(this.runDir, `${options.name}.kubeconfig`);
     writeFileSync(
       kubeconfigPath,
-      kubeconfigYaml({ clusterName: options.name, server, caPem: this.caPem, user: adminUser, token: this.adminToken }),
+      kubeconfigYaml({
+        clusterName: options.name,
+        server,
+        caPem: this.caPem,
+        user: adminUser,
+        token: this.adminToken,
+      }),
       { mode: 0o600 },
     );
     const cluster = new Cluster(this, { name: options.name, port, server, kubeconfigPath, options });
@@ -399,7 +430,10 @@ export class TestEnv {
     const cluster = this.#clusters.get(name);
     if (!cluster) {
       const known = [...this.#clusters.keys()].join(', ');
-      throw new TestEnvError('TESTENV_UNKNOWN_CLUSTER', `no cluster ${name} in the test bed (have: ${known})`);
+      throw new TestEnvError(
+        'TESTENV_UNKNOWN_CLUSTER',
+        `no cluster ${name} in the test bed (have: ${known})`,
+      );
     }
     return cluster;
   }

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sharedTestEnv, TestEnv } from '@sveltos-ts/testenv';
+import { Informer, type InformerEvent } from './informer.ts';
+import { RestClient } from './rest.ts';
+import type { KubeObject } from './types.ts';
+
+type Seen = string;
+
+function describeEvent(event: InformerEvent<KubeObject>): Seen {
+  const data = (event.object as { data?: Record<string, string> }).data ?? {};
+  return `${event.type} ${event.object.metadata.name}${data.v ? `=${data.v}` : ''}`;
+}
+
+async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function configMap(namespace: string, name: string, v: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { v } };
+}
+
+const unique = (prefix: string): string =>
+  `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+
+describe('Informer on a shared cluster', () => {
+  it('reports add, update and delete in order, after a synced initial list', async () => {
+    const env = await sharedTestEnv();
+    const client = new RestClient(env.cluster('cluster-a').kubeConfig());
+    const namespace = unique('inf');
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await client.create(configMap(namespace, 'existing', '0'));
+
+    const informer = new Informer(client, { apiVersion: 'v1', kind: 'ConfigMap', namespace });
+    const seen: Seen[] = [];
+    informer.on((event) => {
+      if (event.object.metadata.name !== 'kube-root-ca.crt') seen.push(describeEvent(event));
+    });
+    informer.start();
+    await informer.waitForSync();
+    assert.ok(informer.hasSynced());
+    assert.deepEqual(seen, ['add existing=0'], 'the initial list arrives as adds before sync');
+
+    await client.create(configMap(namespace, 'cm', '1'));
+    await client.apply(configMap(namespace, 'cm', '2'), { fieldManager: 'test' });
+    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'cm' });
+    await until('the delete', () => seen.includes('delete cm=2'));
+    await informer.stop();
+    assert.deepEqual(seen, ['add existing=0', 'add cm=1', 'update cm=2', 'delete cm=2']);
+    assert.equal(informer.get(`${namespace}/existing`)?.metadata.name, 'existing');
+    assert.equal(informer.get(`${namespace}/cm`), undefined);
+  });
+
+  it('keeps retrying, reporting each failure, while the kind is not served', async () => {
+    const env = await sharedTestEnv();
+    const client = new RestClient(env.cluster('cluster-b').kubeConfig());
+    const errors: Error[] = [];
+    const informer = new Informer(client, {
+      apiVersion: 'example.com/v1',
+      kind: 'Missing',
+      backoff: { initialMs: 10, maxMs: 50 },
+    });
+    informer.onError((error) => errors.push(error));
+    informer.start();
+    await until('two reported failures', () => errors.length >= 2);
+    assert.equal(informer.hasSynced(), false);
+    assert.match(errors[0]!.message, /does not serve kind Missing/);
+    await informer.stop();
+  });
+});
+
+describe('Informer across API-server restarts and 410 Gone', () => {
+  let env: TestEnv;
+  before(async () => {
+    // no watch cache: a resumed watch then reads etcd directly, so compaction reliably yields 410 Gone
+    env = await TestEnv.start({
+      clusters: [{ name: 'restarts', controllerManager: false, apiServerArgs: ['--watch-cache=false'] }],
+    });
+  });
+  after(() => env.stop());
+
+  it('resumes after a restart and relists after 410 with no missed or phantom events', async () => {
+    const cluster = env.cluster('restarts');
+    const client = new RestClient(cluster.kubeConfig());
+    const namespace = 'informer-restart';
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    for (const name of ['keep', 'change', 'remove']) await client.create(configMap(namespace, name, '1'));
+
+    const informer = new Informer(client, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace,
+      backoff: { initialMs: 50, maxMs: 500 },
+    });
+    const seen: Seen[] = [];
+    const errors: Error[] = [];
+    informer.on((event) => seen.push(describeEvent(event)));
+    informer.onError((error) => errors.push(error));
+    informer.start();
+    await informer.waitForSync();
+    assert.deepEqual(seen.sort(), ['add change=1', 'add keep=1', 'add remove=1']);
+    seen.length = 0;
+
+    // 1. plain restart: the watch resumes from its resourceVersion
+    await cluster.stop();
+    await until('the informer to notice the outage', () => errors.length > 0);
+    await cluster.start();
+    await client.create(configMap(namespace, 'after-restart', '1'));
+    await until('the create after restart', () => seen.includes('add after-restart=1'));
+    assert.deepEqual(seen, ['add after-restart=1']);
+    seen.length = 0;
+
+    // 2. changes made while the informer cannot watch, then history compacted away: resuming gets 410
+    await cluster.stop();
+    const replica = await cluster.startReplica();
+    const other = new RestClient(replica.kubeConfig());
+    await other.apply(configMap(namespace, 'change', '2'), { fieldManager: 'test' });
+    await other.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'remove' });
+    await other.create(configMap(namespace, 'added', '1'));
+    await replica.stop();
+    await env.compactEtcd();
+    await cluster.start();
+
+    await until('the relist to catch up', () => seen.length >= 3);
+    await sleep(300);
+    await informer.stop();
+    assert.deepEqual(seen.sort(), ['add added=1', 'delete remove=1', 'update change=2']);
+    assert.deepEqual(
+      informer
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+      ['added', 'after-restart', 'change', 'keep'],
+    );
+  });
+});

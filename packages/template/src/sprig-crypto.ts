@@ -1,0 +1,197 @@
+// Sprig's crypto and random helpers. Certificate generation and bcrypt are not provided (they are
+// listed in docs/template-deviations.md); calling them fails with a clear execution error.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  generateKeyPairSync,
+  randomBytes,
+  randomInt,
+  randomUUID,
+  scryptSync,
+} from 'node:crypto';
+import { fromBytes, toBytes } from './bytes.ts';
+import { FuncError } from './errors.ts';
+import { def, type FuncDef } from './functypes.ts';
+import { goInt, type Value } from './value.ts';
+
+const str = (v: Value | undefined): string => v as string;
+const num = (v: Value | undefined): number => Number((v as { value: bigint }).value);
+
+/** Master Password algorithm (derivePassword). */
+const templates: Record<string, string[]> = {
+  maximum: ['anoxxxxxxxxxxxxxxxxx', 'axxxxxxxxxxxxxxxxxno'],
+  long: [
+    'CvcvnoCvcvCvcv',
+    'CvcvCvcvnoCvcv',
+    'CvcvCvcvCvcvno',
+    'CvccnoCvcvCvcv',
+    'CvccCvcvnoCvcv',
+    'CvccCvcvCvcvno',
+    'CvcvnoCvccCvcv',
+    'CvcvCvccnoCvcv',
+    'CvcvCvccCvcvno',
+    'CvcvnoCvcvCvcc',
+    'CvcvCvcvnoCvcc',
+    'CvcvCvcvCvccno',
+    'CvccnoCvccCvcv',
+    'CvccCvccnoCvcv',
+    'CvccCvccCvcvno',
+    'CvcvnoCvccCvcc',
+    'CvcvCvccnoCvcc',
+    'CvcvCvccCvccno',
+    'CvccnoCvcvCvcc',
+    'CvccCvcvnoCvcc',
+    'CvccCvcvCvccno',
+  ],
+  medium: ['CvcnoCvc', 'CvcCvcno'],
+  short: ['Cvcn'],
+  basic: ['aaanaaan', 'aannaaan', 'aaannaaa'],
+  pin: ['nnnn'],
+};
+
+const characters: Record<string, string> = {
+  V: 'AEIOU',
+  C: 'BCDFGHJKLMNPQRSTVWXYZ',
+  v: 'aeiou',
+  c: 'bcdfghjklmnpqrstvwxyz',
+  A: 'AEIOUBCDFGHJKLMNPQRSTVWXYZ',
+  a: 'AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz',
+  n: '0123456789',
+  o: "@&%?,=[]_:-+*$#!'^~;()/.",
+  x: 'AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz0123456789!@#$%^&*()',
+};
+
+function derivePassword(
+  counter: number,
+  passwordType: string,
+  password: string,
+  user: string,
+  site: string,
+): string {
+  const tmpls = templates[passwordType];
+  if (tmpls === undefined) return `cannot find password template ${passwordType}`;
+  const ns = 'com.lyndir.masterpassword';
+  const seed = Buffer.concat([Buffer.from(ns), u32(user.length), Buffer.from(user)]);
+  const key = scryptSync(Buffer.from(password), seed, 64, {
+    N: 32768,
+    r: 8,
+    p: 2,
+    maxmem: 128 * 32768 * 8 * 2,
+  });
+  const siteSeed = Buffer.concat([Buffer.from(ns), u32(site.length), Buffer.from(site), u32(counter)]);
+  const hash = createHmac('sha256', key).update(siteSeed).digest();
+  const tmpl = tmpls[hash[0]! % tmpls.length]!;
+  let out = '';
+  for (let i = 0; i < tmpl.length; i++) {
+    const chars = characters[tmpl[i]!]!;
+    out += chars[hash[i + 1]! % chars.length];
+  }
+  return out;
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
+}
+
+function aesKey(password: string): Buffer {
+  const key = Buffer.alloc(32);
+  toBytes(password).copy(key);
+  return key;
+}
+
+function encryptAES(password: string, plaintext: string): string {
+  const content = toBytes(plaintext);
+  const padding = 16 - (content.length % 16);
+  const padded = Buffer.concat([content, Buffer.alloc(padding, padding)]);
+  const iv = randomBytes(16);
+  const cipher = createCipheriv('aes-256-cbc', aesKey(password), iv).setAutoPadding(false);
+  return Buffer.concat([iv, cipher.update(padded), cipher.final()]).toString('base64');
+}
+
+function decryptAES(password: string, crypt64: string): string {
+  const data = Buffer.from(crypt64, 'base64');
+  if (data.length < 16) throw new FuncError('ciphertext too short');
+  const iv = data.subarray(0, 16);
+  const body = data.subarray(16);
+  if (body.length % 16 !== 0) throw new FuncError('ciphertext is not a multiple of the block size');
+  const decipher = createDecipheriv('aes-256-cbc', aesKey(password), iv).setAutoPadding(false);
+  const plain = Buffer.concat([decipher.update(body), decipher.final()]);
+  const pad = plain[plain.length - 1] ?? 0;
+  return fromBytes(plain.subarray(0, plain.length - pad));
+}
+
+function genPrivateKey(typ: string): string {
+  switch (typ) {
+    case '':
+    case 'rsa':
+      return generateKeyPairSync('rsa', { modulusLength: 4096 })
+        .privateKey.export({ type: 'pkcs1', format: 'pem' })
+        .toString();
+    case 'dsa':
+      return generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
+    case 'ecdsa':
+      return generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .privateKey.export({ type: 'sec1', format: 'pem' })
+        .toString();
+    case 'ed25519':
+      return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  }
+  return 'Unknown type ' + typ;
+}
+
+const unsupported =
+  (name: string): FuncDef['fn'] =>
+  () => {
+    throw new FuncError(`${name} is not supported by this template engine`);
+  };
+
+export function cryptoFuncs(): Map<string, FuncDef> {
+  const m = new Map<string, FuncDef>([
+    [
+      'derivePassword',
+      def(['uint32', 'string', 'string', 'string', 'string'], ([c, t, p, u, s]) =>
+        derivePassword(num(c), str(t), str(p), str(u), str(s)),
+      ),
+    ],
+    ['encryptAES', def(['string', 'string'], ([p, t]) => encryptAES(str(p), str(t)))],
+    ['decryptAES', def(['string', 'string'], ([p, t]) => decryptAES(str(p), str(t)))],
+    ['genPrivateKey', def(['string'], ([t]) => genPrivateKey(str(t)))],
+    [
+      'randBytes',
+      def(['int'], ([n]) => {
+        if (num(n) < 0) throw new FuncError('runtime error: makeslice: len out of range');
+        return randomBytes(num(n)).toString('base64');
+      }),
+    ],
+    ['uuidv4', def([], () => randomUUID())],
+    [
+      'randInt',
+      def(['int', 'int'], ([a, b]) => {
+        const n = num(b) - num(a);
+        if (n <= 0) throw new FuncError('invalid argument to Intn');
+        return goInt('int', randomInt(n) + num(a));
+      }),
+    ],
+    ['bcrypt', def(['string'], unsupported('bcrypt'))],
+    ['htpasswd', def(['string', 'string'], unsupported('htpasswd'))],
+    ['buildCustomCert', def(['string', 'string'], unsupported('buildCustomCert'))],
+    ['genCA', def(['string', 'int'], unsupported('genCA'))],
+    ['genCAWithKey', def(['string', 'int', 'string'], unsupported('genCAWithKey'))],
+    ['genSelfSignedCert', def(['string', 'list', 'list', 'int'], unsupported('genSelfSignedCert'))],
+    [
+      'genSelfSignedCertWithKey',
+      def(['string', 'list', 'list', 'int', 'string'], unsupported('genSelfSignedCertWithKey')),
+    ],
+    ['genSignedCert', def(['string', 'list', 'list', 'int', 'any'], unsupported('genSignedCert'))],
+    [
+      'genSignedCertWithKey',
+      def(['string', 'list', 'list', 'int', 'any', 'string'], unsupported('genSignedCertWithKey')),
+    ],
+  ]);
+  return m;
+}

@@ -1,0 +1,512 @@
+// biome-ignore-all lint/suspicious/noControlCharactersInRegex: Go byte/rune classes are matched literally
+// Sprig's regex functions over Go RE2 syntax, translated to JavaScript RegExp (unicode mode), with Go's
+// FindAll / Split / replacement-template semantics.
+import { FuncError } from './errors.ts';
+import { goQuote } from './fmt.ts';
+import { def, type FuncDef } from './functypes.ts';
+import { typedSlice, type Value } from './value.ts';
+
+const posixClasses: Record<string, string> = {
+  alnum: '0-9A-Za-z',
+  alpha: 'A-Za-z',
+  ascii: '\\x00-\\x7F',
+  blank: '\\t ',
+  cntrl: '\\x00-\\x1F\\x7F',
+  digit: '0-9',
+  graph: '!-~',
+  lower: 'a-z',
+  print: ' -~',
+  punct: '!-\\/:-@\\[-`{-~',
+  space: '\\t\\n\\v\\f\\r ',
+  upper: 'A-Z',
+  word: '0-9A-Za-z_',
+  xdigit: '0-9A-Fa-f',
+};
+
+const generalCategories = new Set([
+  'L',
+  'Lu',
+  'Ll',
+  'Lt',
+  'Lm',
+  'Lo',
+  'M',
+  'Mn',
+  'Mc',
+  'Me',
+  'N',
+  'Nd',
+  'Nl',
+  'No',
+  'P',
+  'Pc',
+  'Pd',
+  'Ps',
+  'Pe',
+  'Pi',
+  'Pf',
+  'Po',
+  'S',
+  'Sm',
+  'Sc',
+  'Sk',
+  'So',
+  'Z',
+  'Zs',
+  'Zl',
+  'Zp',
+  'C',
+  'Cc',
+  'Cf',
+  'Cs',
+  'Co',
+  'Cn',
+]);
+
+export class RegexSyntaxError extends Error {}
+
+const jsSyntax = new Set([...'^$\\.*+?()[]{}|/']);
+
+function unicodeClass(name: string, negate: boolean): string {
+  const n = name === 'Any' ? 'Any' : generalCategories.has(name) ? name : `Script=${name}`;
+  return `\\${negate ? 'P' : 'p'}{${n}}`;
+}
+
+/** Translates an RE2 escape starting at s[i] === '\\'; returns the JS text and the next index. */
+function translateEscape(s: string, i: number, inClass: boolean): [string, number] {
+  const c = s[i + 1];
+  if (c === undefined) throw new RegexSyntaxError('trailing backslash at end of expression: ``');
+  switch (c) {
+    case 'A':
+      return ['(?<![\\s\\S])', i + 2];
+    case 'z':
+      return ['(?![\\s\\S])', i + 2];
+    case 's':
+      return [inClass ? '\\t\\n\\f\\r ' : '[\\t\\n\\f\\r ]', i + 2];
+    case 'S':
+      return [inClass ? '\\x00-\\x08\\x0B\\x0E-\\x1F\\x21-\\u{10FFFF}' : '[^\\t\\n\\f\\r ]', i + 2];
+    case 'p':
+    case 'P': {
+      if (s[i + 2] === '{') {
+        const end = s.indexOf('}', i + 3);
+        if (end < 0) throw new RegexSyntaxError(`invalid character class range: \`${s.slice(i)}\``);
+        let name = s.slice(i + 3, end);
+        let negate = c === 'P';
+        if (name.startsWith('^')) {
+          negate = !negate;
+          name = name.slice(1);
+        }
+        return [unicodeClass(name, negate), end + 1];
+      }
+      return [unicodeClass(s[i + 2] ?? '', c === 'P'), i + 3];
+    }
+    case 'Q': {
+      const end = s.indexOf('\\E', i + 2);
+      const lit = end < 0 ? s.slice(i + 2) : s.slice(i + 2, end);
+      return [
+        [...lit].map((ch) => (jsSyntax.has(ch) || ch === '-' ? '\\' + ch : ch)).join(''),
+        end < 0 ? s.length : end + 2,
+      ];
+    }
+    case 'x': {
+      if (s[i + 2] === '{') {
+        const end = s.indexOf('}', i + 3);
+        return [`\\u{${s.slice(i + 3, end)}}`, end + 1];
+      }
+      return [s.slice(i, i + 4), i + 4];
+    }
+    case 'd':
+    case 'D':
+    case 'w':
+    case 'W':
+    case 'b':
+    case 'B':
+    case 'n':
+    case 't':
+    case 'r':
+    case 'f':
+    case 'v':
+      return ['\\' + c, i + 2];
+    case 'a':
+      return ['\\x07', i + 2];
+  }
+  if (/[0-7]/.test(c)) {
+    const m = /^[0-7]{1,3}/.exec(s.slice(i + 1))![0];
+    if (c === '0' || m.length > 1)
+      return [`\\x${Number.parseInt(m, 8).toString(16).padStart(2, '0')}`, i + 1 + m.length];
+    throw new RegexSyntaxError(`invalid escape sequence: \`\\${c}\``);
+  }
+  if (/[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(c)) {
+    return [
+      jsSyntax.has(c) || (inClass && c === '-')
+        ? '\\' + c
+        : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+      i + 2,
+    ];
+  }
+  throw new RegexSyntaxError(`invalid escape sequence: \`\\${c}\``);
+}
+
+/** Checks the RE2 structure errors Go reports most often, with Go's messages. */
+function validate(expr: string): void {
+  let depth = 0;
+  let i = 0;
+  let prevAtom = false;
+  let prevRepeat = false;
+  while (i < expr.length) {
+    const c = expr[i]!;
+    if (c === '\\') {
+      translateEscape(expr, i, false);
+      i += 2;
+      prevAtom = true;
+      prevRepeat = false;
+      continue;
+    }
+    if (c === '[') {
+      let j = i + 1;
+      if (expr[j] === '^') j++;
+      if (expr[j] === ']') j++;
+      while (j < expr.length && expr[j] !== ']') {
+        if (expr[j] === '\\') j++;
+        else if (expr[j] === '[' && expr[j + 1] === ':') {
+          const end = expr.indexOf(':]', j + 2);
+          if (end > 0) j = end + 1;
+        }
+        j++;
+      }
+      if (j >= expr.length) throw new RegexSyntaxError(`missing closing ]: \`${expr.slice(i)}\``);
+      i = j + 1;
+      prevAtom = true;
+      prevRepeat = false;
+      continue;
+    }
+    if (c === '(') {
+      depth++;
+      i++;
+      if (expr[i] === '?') {
+        const m = /^\?(P?<[A-Za-z0-9_]+>|[imsU-]*:|[imsU-]+\))/.exec(expr.slice(i));
+        if (!m)
+          throw new RegexSyntaxError(`invalid or unsupported Perl syntax: \`${expr.slice(i - 1, i + 2)}\``);
+        if (m[0].endsWith(')')) depth--;
+        i += m[0].length;
+      }
+      prevAtom = false;
+      prevRepeat = false;
+      continue;
+    }
+    if (c === ')') {
+      if (depth === 0) throw new RegexSyntaxError(`unexpected ): \`${expr}\``);
+      depth--;
+      i++;
+      prevAtom = true;
+      prevRepeat = false;
+      continue;
+    }
+    if (c === '*' || c === '+' || c === '?' || (c === '{' && /^\{\d+(,\d*)?\}/.test(expr.slice(i)))) {
+      const op = c === '{' ? /^\{\d+(,\d*)?\}/.exec(expr.slice(i))![0] : c;
+      let len = op.length;
+      if (expr[i + len] === '?') len++;
+      if (prevRepeat)
+        throw new RegexSyntaxError(`invalid nested repetition operator: \`${expr.slice(i - 1, i + len)}\``);
+      if (!prevAtom)
+        throw new RegexSyntaxError(`missing argument to repetition operator: \`${expr.slice(i, i + len)}\``);
+      if (c === '{') {
+        const m = /^\{(\d+)(,(\d*))?\}/.exec(op)!;
+        const lo = Number(m[1]);
+        const hi = m[3] ? Number(m[3]) : lo;
+        if (lo > 1000 || hi > 1000 || (m[3] && hi < lo))
+          throw new RegexSyntaxError(`invalid repeat count: \`${op}\``);
+      }
+      i += len;
+      prevRepeat = true;
+      continue;
+    }
+    prevAtom = c !== '|' && c !== '^' && c !== '$';
+    prevRepeat = false;
+    i++;
+  }
+  if (depth > 0) throw new RegexSyntaxError(`missing closing ): \`${expr}\``);
+}
+
+const cache = new Map<string, { re: RegExp; names: string[] } | RegexSyntaxError>();
+
+/** Compiles an RE2 expression; throws RegexSyntaxError with Go's message text. */
+export function compileRegex(expr: string): { re: RegExp; names: string[] } {
+  const hit = cache.get(expr);
+  if (hit instanceof RegexSyntaxError) throw hit;
+  if (hit) return hit;
+  try {
+    validate(expr);
+    let flags = 'gu';
+    let body = expr;
+    const lead = /^\(\?([imsU]+)\)/.exec(body);
+    if (lead) {
+      for (const f of lead[1]!) if (f !== 'U' && !flags.includes(f)) flags += f;
+      body = body.slice(lead[0].length);
+    }
+    let out = '';
+    const names: string[] = [];
+    let i = 0;
+    let inClass = false;
+    while (i < body.length) {
+      const c = body[i]!;
+      if (c === '\\') {
+        const [text, next] = translateEscape(body, i, inClass);
+        out += text;
+        i = next;
+        continue;
+      }
+      if (inClass) {
+        if (c === '[' && body[i + 1] === ':') {
+          const end = body.indexOf(':]', i + 2);
+          let name = body.slice(i + 2, end);
+          const neg = name.startsWith('^');
+          if (neg) name = name.slice(1);
+          const cls = posixClasses[name];
+          if (cls === undefined)
+            throw new RegexSyntaxError(`invalid character class range: \`${body.slice(i, end + 2)}\``);
+          out += neg ? `&&[^${cls}]` : cls;
+          i = end + 2;
+          continue;
+        }
+        if (c === ']') inClass = false;
+        out += c === '[' || c === '/' ? '\\' + c : c;
+        i++;
+        continue;
+      }
+      if (c === '[') {
+        inClass = true;
+        out += '[';
+        i++;
+        if (body[i] === '^') {
+          out += '^';
+          i++;
+        }
+        if (body[i] === ']') {
+          out += '\\]';
+          i++;
+        }
+        continue;
+      }
+      if (c === '(' && body.startsWith('(?P<', i)) {
+        const end = body.indexOf('>', i);
+        names.push(body.slice(i + 4, end));
+        out += '(?<' + body.slice(i + 4, end) + '>';
+        i = end + 1;
+        continue;
+      }
+      if (c === '(' && body.startsWith('(?<', i)) {
+        const end = body.indexOf('>', i);
+        names.push(body.slice(i + 3, end));
+      }
+      if (c === '/' || (c === '{' && !/^\{\d+(,\d*)?\}/.test(body.slice(i))) || c === '}') {
+        out += '\\' + c;
+        i++;
+        continue;
+      }
+      out += c;
+      i++;
+    }
+    if (out.includes('&&[^')) {
+      // Negated POSIX classes inside a set need the v flag's set subtraction.
+      flags = flags.replace('u', 'v');
+      out = out.replace(/\[([^\]]*)&&\[\^([^\]]*)\]\]/g, '[[$1]--[$2]]');
+    }
+    const compiled = { re: new RegExp(out, flags), names };
+    cache.set(expr, compiled);
+    return compiled;
+  } catch (e) {
+    const err =
+      e instanceof RegexSyntaxError
+        ? e
+        : new RegexSyntaxError(`invalid or unsupported Perl syntax: \`${expr}\``);
+    cache.set(expr, err);
+    throw err;
+  }
+}
+
+/** All matches with Go's rule that an empty match right after a previous match is skipped. */
+function findAll(re: RegExp, s: string, n: number): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  if (n === 0) return out;
+  re.lastIndex = 0;
+  let prevEnd = -1;
+  let pos = 0;
+  while (pos <= s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (m === null) break;
+    const end = m.index + m[0].length;
+    if (m[0].length === 0) {
+      if (m.index === prevEnd) {
+        pos = m.index + (s.codePointAt(m.index)! > 0xffff ? 2 : 1);
+        continue;
+      }
+      pos = m.index + (m.index < s.length && s.codePointAt(m.index)! > 0xffff ? 2 : 1);
+    } else pos = end;
+    out.push(m);
+    prevEnd = end;
+    if (n > 0 && out.length >= n) break;
+  }
+  return out;
+}
+
+/** Go's Regexp.Expand template: $1, ${1}, $name, ${name}, $$. */
+function expand(template: string, m: RegExpExecArray, names: string[]): string {
+  let out = '';
+  let i = 0;
+  while (i < template.length) {
+    const c = template[i]!;
+    if (c !== '$') {
+      out += c;
+      i++;
+      continue;
+    }
+    if (template[i + 1] === '$') {
+      out += '$';
+      i += 2;
+      continue;
+    }
+    let name: string | undefined;
+    let next = i + 1;
+    if (template[i + 1] === '{') {
+      const end = template.indexOf('}', i + 2);
+      const inner = end < 0 ? '' : template.slice(i + 2, end);
+      if (end >= 0 && /^[A-Za-z0-9_]+$/.test(inner)) {
+        name = inner;
+        next = end + 1;
+      }
+    } else {
+      const mm = /^[A-Za-z0-9_]+/.exec(template.slice(i + 1));
+      if (mm) {
+        name = mm[0];
+        next = i + 1 + mm[0].length;
+      }
+    }
+    if (name === undefined) {
+      out += '$';
+      i++;
+      continue;
+    }
+    if (/^\d+$/.test(name)) out += m[Number(name)] ?? '';
+    else if (names.includes(name)) out += m.groups?.[name] ?? '';
+    i = next;
+  }
+  return out;
+}
+
+function replaceAll(re: RegExp, s: string, repl: (m: RegExpExecArray) => string): string {
+  let out = '';
+  let last = 0;
+  for (const m of findAll(re, s, -1)) {
+    out += s.slice(last, m.index) + repl(m);
+    last = m.index + m[0].length;
+  }
+  return out + s.slice(last);
+}
+
+function split(re: RegExp, s: string, n: number): string[] | null {
+  if (n === 0) return null;
+  if (s === '') return [''];
+  const out: string[] = [];
+  let beg = 0;
+  let end = 0;
+  for (const m of findAll(re, s, n)) {
+    if (n > 0 && out.length === n - 1) break;
+    end = m.index;
+    if (m.index + m[0].length !== 0) out.push(s.slice(beg, end));
+    beg = m.index + m[0].length;
+  }
+  if (end !== s.length) out.push(s.slice(beg));
+  return out;
+}
+
+function backquote(s: string): string {
+  return /^[^`\x00-\x08\x0a-\x1f\x7f]*$/.test(s) ? '`' + s + '`' : goQuote(s);
+}
+
+/** regexp.MustCompile: a syntax error panics with the Compile(...) prefix. */
+function mustCompile(expr: string): { re: RegExp; names: string[] } {
+  try {
+    return compileRegex(expr);
+  } catch (e) {
+    if (e instanceof RegexSyntaxError)
+      throw new FuncError(`regexp: Compile(${backquote(expr)}): error parsing regexp: ${e.message}`);
+    throw e;
+  }
+}
+
+function compileOrError(expr: string): { re: RegExp; names: string[] } {
+  try {
+    return compileRegex(expr);
+  } catch (e) {
+    if (e instanceof RegexSyntaxError) throw new FuncError(`error parsing regexp: ${e.message}`);
+    throw e;
+  }
+}
+
+const str = (v: Value | undefined): string => v as string;
+const num = (v: Value | undefined): number => Number((v as { value: bigint }).value);
+const strings = (list: string[] | null): Value =>
+  list === null ? typedSlice([], 'string') : typedSlice(list, 'string');
+
+function quoteMeta(s: string): string {
+  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+export function regexFuncs(): Map<string, FuncDef> {
+  const m = new Map<string, FuncDef>();
+  const variants = (
+    name: string,
+    params: FuncDef['params'],
+    body: (c: { re: RegExp; names: string[] }, args: Value[]) => Value,
+  ): void => {
+    m.set(
+      name,
+      def(params, (args) => body(mustCompile(str(args[0])), args)),
+    );
+    const must = 'must' + name[0]!.toUpperCase() + name.slice(1);
+    m.set(
+      must,
+      def(params, (args) => body(compileOrError(str(args[0])), args)),
+    );
+  };
+  m.set(
+    'regexMatch',
+    def(['string', 'string'], ([r, s]) => {
+      try {
+        const { re } = compileRegex(str(r));
+        re.lastIndex = 0;
+        return re.test(str(s));
+      } catch (e) {
+        if (e instanceof RegexSyntaxError) return false;
+        throw e;
+      }
+    }),
+  );
+  m.set(
+    'mustRegexMatch',
+    def(['string', 'string'], ([r, s]) => {
+      const { re } = compileOrError(str(r));
+      re.lastIndex = 0;
+      return re.test(str(s));
+    }),
+  );
+  variants('regexFindAll', ['string', 'string', 'int'], (c, [, s, n]) => {
+    const all = findAll(c.re, str(s), num(n));
+    return strings(all.length === 0 ? null : all.map((x) => x[0]));
+  });
+  variants('regexFind', ['string', 'string'], (c, [, s]) => findAll(c.re, str(s), 1)[0]?.[0] ?? '');
+  variants('regexReplaceAll', ['string', 'string', 'string'], (c, [, s, repl]) =>
+    replaceAll(c.re, str(s), (x) => expand(str(repl), x, c.names)),
+  );
+  variants('regexReplaceAllLiteral', ['string', 'string', 'string'], (c, [, s, repl]) =>
+    replaceAll(c.re, str(s), () => str(repl)),
+  );
+  variants('regexSplit', ['string', 'string', 'int'], (c, [, s, n]) => strings(split(c.re, str(s), num(n))));
+  m.set(
+    'regexQuoteMeta',
+    def(['string'], ([s]) => quoteMeta(str(s))),
+  );
+  return m;
+}
