@@ -11,6 +11,11 @@ import { standardClusters } from './shared.ts';
 import { TestEnv } from './testenv.ts';
 
 const defaultRunDir = (): string => join(cacheRoot(), 'testenv', 'runs', 'default');
+const runDirOption = [
+  '--run-dir <dir>',
+  'where the background bed keeps its state',
+  defaultRunDir(),
+] as const;
 
 function clusterList(value: string): string[] {
   const names = value
@@ -63,8 +68,9 @@ program
     standardClusters.map((c) => c.name),
   )
   .option('--crds <paths...>', 'CRD YAML files or directories to install in every cluster', [])
-  .action(async (options: { clusters: string[]; crds: string[] }) => {
-    const runDir = defaultRunDir();
+  .option(...runDirOption)
+  .action(async (options: { clusters: string[]; crds: string[]; runDir: string }) => {
+    const runDir = options.runDir;
     if (existsSync(join(runDir, 'state.json'))) {
       throw new TestEnvError(
         'TESTENV_STATE',
@@ -82,8 +88,9 @@ program
 program
   .command('status')
   .description('show the running background bed')
-  .action(() => {
-    const stateFile = join(defaultRunDir(), 'state.json');
+  .option(...runDirOption)
+  .action((options: { runDir: string }) => {
+    const stateFile = join(options.runDir, 'state.json');
     if (!existsSync(stateFile)) {
       console.log('no bed running');
       process.exitCode = 3;
@@ -97,8 +104,9 @@ program
 program
   .command('down')
   .description('stop the background bed and delete its data')
-  .action(async () => {
-    const runDir = defaultRunDir();
+  .option(...runDirOption)
+  .action(async (options: { runDir: string }) => {
+    const runDir = options.runDir;
     const stopped = await killRecorded(runDir);
     rmSync(runDir, { recursive: true, force: true });
     console.log(stopped > 0 ? `stopped ${stopped} process(es)` : 'nothing was running');

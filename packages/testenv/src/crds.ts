@@ -1,60 +1,58 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
 import { TestEnvError } from './errors.ts';
+import { type HttpsTarget, httpsJson } from './http.ts';
+
+interface Crd {
+  metadata: { name: string };
+  spec: { group: string; names: { plural: string }; versions: Array<{ name: string; served?: boolean }> };
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
 
 /**
  * Applies CRDs and waits until each is Established and its resource is actually served (discovery lags
  * the Established condition by a moment, and the first create would fail in between).
+ *
+ * The manifests go over the wire as plain JSON on purpose: client-node's typed models drop the
+ * `x-kubernetes-*` schema extensions when they are written in their JSON spelling.
  */
 export async function installCrds(
-  kubeConfig: KubeConfig,
+  target: HttpsTarget,
   crds: readonly object[],
   timeoutMs = 60_000,
 ): Promise<void> {
-  const client = KubernetesObjectApi.makeApiClient(kubeConfig);
-  for (const crd of crds as KubernetesObject[]) {
-    await client.patch(crd, undefined, undefined, 'testenv', true, PatchStrategy.ServerSideApply);
+  const base = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+  for (const crd of crds as Crd[]) {
+    const { status, body } = await httpsJson(
+      target,
+      'PATCH',
+      `${base}/${crd.metadata.name}?fieldManager=testenv&force=true`,
+      crd,
+      'application/apply-patch+yaml',
+    );
+    if (status !== 200 && status !== 201) {
+      const message = (body as { message?: string }).message ?? JSON.stringify(body);
+      throw new TestEnvError(
+        'TESTENV_START',
+        `CRD ${crd.metadata.name} refused (HTTP ${status}): ${message}`,
+      );
+    }
   }
   const deadline = Date.now() + timeoutMs;
-  for (const crd of crds as V1CustomResourceDefinition[]) {
-    const name = crd.metadata?.name ?? '';
-    const storage = crd.spec.versions.find((version) => version.storage) ?? crd.spec.versions[0];
-    const apiVersion = `${crd.spec.group}/${storage?.name}`;
+  for (const crd of crds as Crd[]) {
+    const version = crd.spec.versions.find((v) => v.served !== false)?.name;
+    const resourcePath = `/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}?limit=1`;
     for (;;) {
-      try {
-        const current = (await client.read({
-          apiVersion: 'apiextensions.k8s.io/v1',
-          kind: 'CustomResourceDefinition',
-          metadata: { name },
-        })) as V1CustomResourceDefinition;
-        const established = current.status?.conditions?.some(
-          (c) => c.type === 'Established' && c.status === 'True',
+      const current = await httpsJson(target, 'GET', `${base}/${crd.metadata.name}`);
+      const established = (current.body as Crd).status?.conditions?.some(
+        (c) => c.type === 'Established' && c.status === 'True',
+      );
+      if (established && (await httpsJson(target, 'GET', resourcePath)).status === 200) break;
+      if (Date.now() > deadline) {
+        throw new TestEnvError(
+          'TESTENV_START',
+          `CRD ${crd.metadata.name} not served after ${timeoutMs / 1000} s`,
         );
-        if (established) {
-          await client.list(
-            apiVersion,
-            crd.spec.names.kind,
-            undefined,
-            undefined,
-            undefined,
-            undefined,
-            undefined,
-            undefined,
-            1,
-          );
-          break;
-        }
-      } catch {
-        // not served yet
       }
-      if (Date.now() > deadline)
-        throw new TestEnvError('TESTENV_START', `CRD ${name} not served after ${timeoutMs} ms`);
       await sleep(100);
     }
   }

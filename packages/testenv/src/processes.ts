@@ -90,18 +90,29 @@ export function startWatchdog(runDir: string, ownerPid: number): void {
   writeFileSync(join(runDir, 'watchdog.pid'), String(watchdog.pid));
 }
 
+/**
+ * Whether a process still runs. An exited child of a dead owner can linger as a zombie when PID 1 does not
+ * reap orphans (common in containers); `kill(pid, 0)` succeeds on zombies, so /proc is checked too.
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Kills every process a run directory recorded (used by `testenv down` for a detached bed). */
 export async function killRecorded(runDir: string): Promise<number> {
   if (!existsSync(pidsFile(runDir))) return 0;
   const pids = readFileSync(pidsFile(runDir), 'utf8').split('\n').filter(Boolean).map(Number);
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const alive = isRunning;
   const running = pids.filter(alive);
   for (const pid of running) process.kill(pid, 'SIGTERM');
   for (let i = 0; i < 50 && running.some(alive); i++) await sleep(200);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { type ControlPlaneBinaries, ensureBinaries } from './binaries.ts';
 import { installCrds } from './crds.ts';
 import { TestEnvError } from './errors.ts';
+import { httpsJson } from './http.ts';
 import { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
 import { createPki, type Pki } from './pki.ts';
 import { logTail, type ManagedProcess, startProcess, startWatchdog } from './processes.ts';
@@ -66,18 +66,6 @@ async function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
     });
-  });
-}
-
-function httpsStatus(url: string, ca: string, token: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request(url, { ca, headers: { authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => req.destroy());
-    req.end();
   });
 }
 
@@ -179,7 +167,9 @@ export class Cluster {
     try {
       await waitFor(
         `kube-apiserver of cluster ${this.name}`,
-        async () => (await httpsStatus(`${server}/readyz`, env.caPem, env.adminToken)) === 200,
+        async () =>
+          (await httpsJson({ server, caPem: env.caPem, token: env.adminToken }, 'GET', '/readyz')).status ===
+          200,
         apiServer,
       );
     } catch (error) {
@@ -232,7 +222,7 @@ export class Cluster {
 
   /** Applies CRDs and waits until they are served. */
   installCrds(crds: readonly object[]): Promise<void> {
-    return installCrds(this.kubeConfig(), crds);
+    return installCrds({ server: this.server, caPem: this.#env.caPem, token: this.#env.adminToken }, crds);
   }
 
   /** A kubeconfig for a new ServiceAccount holding exactly the granted permissions. */
