@@ -34,16 +34,22 @@ function copyValue(v: Value): Value {
   if (Array.isArray(v)) {
     const out = v.map(copyValue);
     // keep the engine's slice element-type tag (a symbol property)
-    for (const s of Object.getOwnPropertySymbols(v)) (out as unknown as Record<symbol, unknown>)[s] = (
-      v as unknown as Record<symbol, unknown>
-    )[s];
+    for (const s of Object.getOwnPropertySymbols(v))
+      (out as unknown as Record<symbol, unknown>)[s] = (v as unknown as Record<symbol, unknown>)[s];
     return out;
   }
   return v;
 }
 
 /** The resource helpers that upstream documents as working on copies but that mutate their argument. */
-const MUTATING_HELPERS = ['getResource', 'copy', 'setField', 'removeField', 'chainSetField', 'chainRemoveField'];
+const MUTATING_HELPERS = [
+  'getResource',
+  'copy',
+  'setField',
+  'removeField',
+  'chainSetField',
+  'chainRemoveField',
+];
 
 function onCopies(fn: FuncDef): FuncDef {
   return { ...fn, fn: (args, ctx) => fn.fn([copyValue(args[0] ?? null), ...args.slice(1)], ctx) };
