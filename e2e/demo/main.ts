@@ -54,7 +54,9 @@ const registered = await mgmt.list(SveltosClusterKind.apiVersion, SveltosCluster
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
 console.log('\nLocal fleet (real kube-apiservers on loopback):');
 for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-console.log(`\nSveltosClusters registered in mgmt: ${registered.items.map((c) => c.metadata.name).join(', ')}`);
+console.log(
+  `\nSveltosClusters registered in mgmt: ${registered.items.map((c) => c.metadata.name).join(', ')}`,
+);
 console.log(`CRDs served in every cluster: ${crds.map((c) => c.metadata.name).join(', ')}`);
 console.log(
   '\nNot yet part of the demo: the sveltos-agent, event-manager and addon-controller (issues 4-6) and the seed scenarios.',

@@ -161,11 +161,12 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
 
 /** Text values of a ConfigMap or Secret (Secret data base64-decoded, stringData on top). */
 function textData(kind: DataKind, obj: KubeObject): Record<string, string> {
-  if (kind === 'ConfigMap') return sortedRecord(Object.entries((obj.data ?? {}) as Record<string, string>));
-  const decoded = Object.entries((obj.data ?? {}) as Record<string, string>).map(
-    ([k, v]): [string, string] => [k, Buffer.from(v, 'base64').toString('utf8')],
-  );
-  return sortedRecord([...decoded, ...Object.entries((obj.stringData ?? {}) as Record<string, string>)]);
+  if (kind === 'ConfigMap') return sortedRecord(Object.entries(obj.data ?? {}));
+  const decoded = Object.entries(obj.data ?? {}).map(([k, v]): [string, string] => [
+    k,
+    Buffer.from(v, 'base64').toString('utf8'),
+  ]);
+  return sortedRecord([...decoded, ...Object.entries(obj.stringData ?? {})]);
 }
 
 /** Root-level access to event data inside a template action (`.Resource`, `$.Resources`, …), not `$x.Resource`. */

@@ -1,9 +1,23 @@
 // Plain-object fixtures shared by the planner tests.
 
-import type { CapiCluster, EventReport, EventTrigger, EventTriggerSpec, SveltosCluster } from '@sveltos-ts/api';
+import type {
+  CapiCluster,
+  EventReport,
+  EventTrigger,
+  EventTriggerSpec,
+  SveltosCluster,
+} from '@sveltos-ts/api';
 import { lookupFrom } from './lookup.ts';
 import { plan } from './plan.ts';
-import type { ConfigMap, EventContent, ExistingObjects, KubeObject, Plan, PlanInput, Secret } from './types.ts';
+import type {
+  ConfigMap,
+  EventContent,
+  ExistingObjects,
+  KubeObject,
+  Plan,
+  PlanInput,
+  Secret,
+} from './types.ts';
 
 export const sveltosCluster: SveltosCluster = {
   apiVersion: 'lib.projectsveltos.io/v1beta1',
@@ -45,7 +59,12 @@ export function collected(resources: Record<string, unknown>[], eventSourceName 
     resources,
     matchingResources: resources.map((r) => {
       const m = r.metadata as { name: string; namespace?: string };
-      return { apiVersion: r.apiVersion as string, kind: r.kind as string, name: m.name, namespace: m.namespace };
+      return {
+        apiVersion: r.apiVersion as string,
+        kind: r.kind as string,
+        name: m.name,
+        namespace: m.namespace,
+      };
     }),
   };
 }

@@ -38,7 +38,11 @@ export interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata?: ObjectMeta;
-  [field: string]: unknown;
+  /** ConfigMap/Secret content (Secret data is base64). */
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  /** Secret type. */
+  type?: string;
 }
 
 export interface ObjectKey {
@@ -73,7 +77,7 @@ export interface PlanOptions {
   namespace?: string;
   /**
    * Name for a new object, given a stable identity string. Default: `sveltos-` + 20 characters of [0-9a-z]
-   * derived from the identity, so planning stays a pure function (design note planner-names.md).
+   * derived from the identity, so planning stays a pure function (docs/design/planner.md).
    */
   newName?: (identity: string) => string;
   /** Enables env/expandenv in templates with this environment (off by default). */

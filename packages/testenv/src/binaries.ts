@@ -5,51 +5,76 @@ import { join } from 'node:path';
 import { TestEnvError } from './errors.ts';
 import { cacheRoot, packageRoot } from './paths.ts';
 
-/** The real control-plane programs the test bed runs, built from the Go modules pinned in `go/go.mod`. */
+/** The real programs the test bed runs, built from the Go modules pinned in `go/` and `go-helm/`. */
 export interface ControlPlaneBinaries {
   etcd: string;
   kubeApiserver: string;
   kubeControllerManager: string;
-  /** Cache directory the binaries live in (keyed by the pinned versions). */
+  helm: string;
+  /** Cache directory of the control-plane binaries (keyed by the pinned versions). */
   dir: string;
   /** True when this call built something, false when the cache was warm. */
   built: boolean;
   buildSeconds: number;
 }
 
-const goModuleDir = join(packageRoot, 'go');
-
-const programs = [
-  { file: 'etcd', pkg: 'go.etcd.io/etcd/server/v3' },
-  { file: 'kube-apiserver', pkg: 'k8s.io/kubernetes/cmd/kube-apiserver' },
-  { file: 'kube-controller-manager', pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager' },
-] as const;
-
-/** Versions read from go.mod so the cache key, the log line and the pins can never disagree. */
-export function pinnedVersions(): { kubernetes: string; etcd: string } {
-  const goMod = readFileSync(join(goModuleDir, 'go.mod'), 'utf8');
-  const version = (module: string): string => {
-    const match = new RegExp(`^\\s*${module.replaceAll('.', '\\.')}\\s+(v\\S+)`, 'm').exec(goMod);
-    if (!match?.[1]) throw new TestEnvError('TESTENV_PINS', `go.mod does not pin ${module}`);
-    return match[1];
-  };
-  return { kubernetes: version('k8s.io/kubernetes'), etcd: version('go.etcd.io/etcd/server/v3') };
+/** A Go module of ours that pins upstream programs; each gets a cache directory keyed by its pins. */
+interface PinnedModule {
+  dir: string;
+  programs: ReadonlyArray<{ file: string; pkg: string }>;
+  cacheName: (goMod: string) => string;
 }
 
-function cacheKey(): string {
+const modules: readonly PinnedModule[] = [
+  {
+    dir: join(packageRoot, 'go'),
+    programs: [
+      { file: 'etcd', pkg: 'go.etcd.io/etcd/server/v3' },
+      { file: 'kube-apiserver', pkg: 'k8s.io/kubernetes/cmd/kube-apiserver' },
+      { file: 'kube-controller-manager', pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager' },
+    ],
+    cacheName: (goMod) =>
+      `k8s-${pinnedVersion(goMod, 'k8s.io/kubernetes')}-etcd-${pinnedVersion(goMod, 'go.etcd.io/etcd/server/v3')}`,
+  },
+  {
+    dir: join(packageRoot, 'go-helm'),
+    programs: [{ file: 'helm', pkg: 'helm.sh/helm/v3/cmd/helm' }],
+    cacheName: (goMod) => `helm-${pinnedVersion(goMod, 'helm.sh/helm/v3')}`,
+  },
+];
+
+function pinnedVersion(goMod: string, module: string): string {
+  const match = new RegExp(`^\\s*(?:require\\s+)?${module.replaceAll('.', '\\.')}\\s+(v\\S+)`, 'm').exec(
+    goMod,
+  );
+  if (!match?.[1]) throw new TestEnvError('TESTENV_PINS', `go.mod does not pin ${module}`);
+  return match[1];
+}
+
+/** Versions read from the go.mod files so the cache key, the log line and the pins can never disagree. */
+export function pinnedVersions(): { kubernetes: string; etcd: string; helm: string } {
+  const read = (dir: string): string => readFileSync(join(packageRoot, dir, 'go.mod'), 'utf8');
+  return {
+    kubernetes: pinnedVersion(read('go'), 'k8s.io/kubernetes'),
+    etcd: pinnedVersion(read('go'), 'go.etcd.io/etcd/server/v3'),
+    helm: pinnedVersion(read('go-helm'), 'helm.sh/helm/v3'),
+  };
+}
+
+function cacheDir(module: PinnedModule): string {
+  const goMod = readFileSync(join(module.dir, 'go.mod'), 'utf8');
   const digest = createHash('sha256')
-    .update(readFileSync(join(goModuleDir, 'go.mod')))
-    .update(readFileSync(join(goModuleDir, 'go.sum')))
+    .update(goMod)
+    .update(readFileSync(join(module.dir, 'go.sum')))
     .digest('hex')
     .slice(0, 12);
-  const { kubernetes, etcd } = pinnedVersions();
-  return `k8s-${kubernetes}-etcd-${etcd}-${digest}`;
+  return join(cacheRoot(), 'testenv', `${module.cacheName(goMod)}-${digest}`);
 }
 
-function runGo(args: string[], log: (line: string) => void): Promise<void> {
+function runGo(cwd: string, args: string[], log: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('go', args, {
-      cwd: goModuleDir,
+      cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false -mod=readonly' },
     });
@@ -74,36 +99,46 @@ function runGo(args: string[], log: (line: string) => void): Promise<void> {
 }
 
 /**
- * Returns the control-plane binaries, building any that are missing. A cold build compiles
- * kube-apiserver and kube-controller-manager (minutes on two cores); a warm call only checks files.
+ * Returns the binaries, building any that are missing. A cold build compiles kube-apiserver,
+ * kube-controller-manager and helm (minutes on two cores); a warm call only checks files.
  */
 export async function ensureBinaries(
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<ControlPlaneBinaries> {
-  const dir = join(cacheRoot(), 'testenv', cacheKey());
-  mkdirSync(dir, { recursive: true });
   const started = Date.now();
   let built = false;
-  for (const program of programs) {
-    const target = join(dir, program.file);
-    if (existsSync(target)) continue;
-    log(`testenv: building ${program.file} from ${program.pkg} (cache ${dir})`);
-    const partial = `${target}.partial-${process.pid}`;
-    await runGo(['build', '-trimpath', '-ldflags=-s -w', '-o', partial, program.pkg], log);
-    // rename is atomic, so a concurrent or interrupted build never leaves a half-written binary behind
-    renameSync(partial, target);
-    built = true;
+  const paths = new Map<string, string>();
+  const dirs: string[] = [];
+  for (const module of modules) {
+    const dir = cacheDir(module);
+    dirs.push(dir);
+    mkdirSync(dir, { recursive: true });
+    for (const program of module.programs) {
+      const target = join(dir, program.file);
+      paths.set(program.file, target);
+      if (existsSync(target)) continue;
+      log(`testenv: building ${program.file} from ${program.pkg} (cache ${dir})`);
+      const partial = `${target}.partial-${process.pid}`;
+      await runGo(module.dir, ['build', '-trimpath', '-ldflags=-s -w', '-o', partial, program.pkg], log);
+      // rename is atomic, so a concurrent or interrupted build never leaves a half-written binary behind
+      renameSync(partial, target);
+      built = true;
+    }
   }
   const buildSeconds = (Date.now() - started) / 1000;
   if (built) {
-    const { kubernetes, etcd } = pinnedVersions();
-    log(`testenv: built kubernetes ${kubernetes} and etcd ${etcd} in ${buildSeconds.toFixed(1)} s`);
+    const { kubernetes, etcd, helm } = pinnedVersions();
+    log(
+      `testenv: built kubernetes ${kubernetes}, etcd ${etcd} and helm ${helm} in ${buildSeconds.toFixed(1)} s`,
+    );
   }
+  const path = (file: string): string => paths.get(file) ?? '';
   return {
-    etcd: join(dir, 'etcd'),
-    kubeApiserver: join(dir, 'kube-apiserver'),
-    kubeControllerManager: join(dir, 'kube-controller-manager'),
-    dir,
+    etcd: path('etcd'),
+    kubeApiserver: path('kube-apiserver'),
+    kubeControllerManager: path('kube-controller-manager'),
+    helm: path('helm'),
+    dir: dirs[0] ?? '',
     built,
     buildSeconds,
   };

@@ -49,7 +49,7 @@ const program = new Command('testenv')
 
 program
   .command('build')
-  .description('build the pinned etcd, kube-apiserver and kube-controller-manager (cached)')
+  .description('build the pinned etcd, kube-apiserver, kube-controller-manager and helm (cached)')
   .action(async () => {
     const binaries = await ensureBinaries();
     const { kubernetes, etcd } = pinnedVersions();

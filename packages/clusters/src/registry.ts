@@ -1,0 +1,339 @@
+// The registry of clusters Sveltos manages: SveltosClusters and Cluster API Clusters of the management
+// cluster, their readiness, label matching, ClusterSet selections and one cached client per cluster.
+// Watch-driven: informers on SveltosCluster, CAPI Cluster (when served), ClusterSet and Secrets.
+
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  CAPI_API_VERSION,
+  type CapiCluster,
+  type ClusterSet,
+  type ClusterType,
+  clusterRef,
+  type LabelSelector,
+  LIB_API_VERSION,
+  type ObjectReference,
+  type SveltosCluster,
+} from '@sveltos-ts/api';
+import {
+  Informer,
+  KubeError,
+  type KubeObject,
+  type Logger,
+  RestClient,
+  silentLogger,
+  WorkQueue,
+} from '@sveltos-ts/kube';
+import { ClusterError } from './errors.ts';
+import { type KubeconfigSecretRef, kubeconfigFromSecret, kubeconfigSecretRef } from './kubeconfig.ts';
+import { capiClusterReady, sveltosClusterReady } from './readiness.ts';
+import { selectorMatches } from './selector.ts';
+
+export interface ClusterKey {
+  type: ClusterType;
+  namespace: string;
+  name: string;
+}
+
+/** `Sveltos:ns/name` or `Capi:ns/name`. */
+export function clusterKeyString(k: ClusterKey): string {
+  return `${k.type}:${k.namespace}/${k.name}`;
+}
+
+export function parseClusterKey(s: string): ClusterKey | undefined {
+  const m = /^(Sveltos|Capi):([^/]+)\/(.+)$/.exec(s);
+  return m ? { type: m[1] as ClusterType, namespace: m[2]!, name: m[3]! } : undefined;
+}
+
+export interface RegisteredCluster extends ClusterKey {
+  key: string;
+  object: SveltosCluster | CapiCluster;
+  labels: Record<string, string>;
+  ready: boolean;
+  paused: boolean;
+  ref: ObjectReference;
+  kubeconfig: KubeconfigSecretRef;
+}
+
+export type RegistryEvent =
+  | { type: 'cluster-changed'; cluster: RegisteredCluster }
+  | { type: 'cluster-removed'; cluster: RegisteredCluster }
+  | { type: 'clusterset-changed'; name: string };
+
+interface Secret extends KubeObject {
+  data?: Record<string, string>;
+}
+
+export interface ClusterRegistryOptions {
+  /** Client of the management cluster. */
+  client: RestClient;
+  logger?: Logger;
+  /** Probe SveltosClusters (GET /version through their kubeconfig) and write status.ready/version/
+   * failureMessage. Default true; a component that only reads readiness passes false. */
+  manageStatus?: boolean;
+  /** How often a SveltosCluster is probed again (default 60 s). */
+  probeIntervalMs?: number;
+  /** Field manager of the status writes. */
+  fieldManager?: string;
+  /** A cluster-wide Secret informer to share (the registry starts its own otherwise). */
+  secrets?: Informer<Secret>;
+}
+
+/** The fields whose change consumers must hear about (labels, readiness, pause, where the kubeconfig is). */
+function fingerprint(c: RegisteredCluster): string {
+  return JSON.stringify([c.labels, c.ready, c.paused, c.kubeconfig]);
+}
+
+export class ClusterRegistry {
+  readonly #client: RestClient;
+  readonly #logger: Logger;
+  readonly #manageStatus: boolean;
+  readonly #probeIntervalMs: number;
+  readonly #fieldManager: string;
+  readonly #sveltos: Informer<SveltosCluster & KubeObject>;
+  #capi: Informer<CapiCluster & KubeObject> | undefined;
+  readonly #clusterSets: Informer<ClusterSet & KubeObject>;
+  readonly #secrets: Informer<Secret>;
+  readonly #ownsSecrets: boolean;
+  readonly #clusters = new Map<string, RegisteredCluster>();
+  readonly #fingerprints = new Map<string, string>();
+  readonly #connections = new Map<string, { secretVersion: string; client: RestClient }>();
+  readonly #handlers = new Set<(event: RegistryEvent) => void>();
+  readonly #probes = new WorkQueue<string>({ baseDelayMs: 1000, maxDelayMs: 60_000 });
+  #probing: Promise<void> | undefined;
+
+  constructor(options: ClusterRegistryOptions) {
+    this.#client = options.client;
+    this.#logger = options.logger ?? silentLogger;
+    this.#manageStatus = options.manageStatus ?? true;
+    this.#probeIntervalMs = options.probeIntervalMs ?? 60_000;
+    this.#fieldManager = options.fieldManager ?? 'sveltos-cluster-registry';
+    const logger = this.#logger;
+    this.#sveltos = new Informer(this.#client, {
+      apiVersion: LIB_API_VERSION,
+      kind: 'SveltosCluster',
+      logger,
+    });
+    this.#clusterSets = new Informer(this.#client, {
+      apiVersion: LIB_API_VERSION,
+      kind: 'ClusterSet',
+      logger,
+    });
+    this.#ownsSecrets = options.secrets === undefined;
+    this.#secrets =
+      options.secrets ?? new Informer<Secret>(this.#client, { apiVersion: 'v1', kind: 'Secret', logger });
+  }
+
+  /** Subscribes to cluster and ClusterSet changes; returns the unsubscribe function. */
+  on(handler: (event: RegistryEvent) => void): () => void {
+    this.#handlers.add(handler);
+    return () => this.#handlers.delete(handler);
+  }
+
+  /** Starts the informers (CAPI only if its v1beta2 CRD is served) and resolves once all have synced. */
+  async start(): Promise<void> {
+    try {
+      await this.#client.resource(CAPI_API_VERSION, 'Cluster');
+      this.#capi = new Informer(this.#client, {
+        apiVersion: CAPI_API_VERSION,
+        kind: 'Cluster',
+        logger: this.#logger,
+      });
+    } catch (error) {
+      if (!(error instanceof KubeError && error.code === 'UNKNOWN_KIND')) throw error;
+      this.#logger.info('Cluster API is not installed: only SveltosClusters are registered');
+    }
+    this.#sveltos.on((e) => this.#onCluster('Sveltos', e.type === 'delete' ? undefined : e.object, e.object));
+    this.#capi?.on((e) => this.#onCluster('Capi', e.type === 'delete' ? undefined : e.object, e.object));
+    this.#clusterSets.on((e) => {
+      const old = e.type === 'update' ? JSON.stringify(e.old.status?.selectedClusterRefs ?? []) : undefined;
+      if (old !== JSON.stringify(e.object.status?.selectedClusterRefs ?? []) || e.type !== 'update') {
+        this.#emit({ type: 'clusterset-changed', name: e.object.metadata.name });
+      }
+    });
+    this.#secrets.on((e) => this.#onSecret(e.object));
+    const informers = [
+      this.#sveltos,
+      this.#capi,
+      this.#clusterSets,
+      this.#ownsSecrets ? this.#secrets : undefined,
+    ];
+    for (const i of informers) i?.start();
+    await Promise.all([...informers, this.#secrets].map((i) => i?.waitForSync()));
+    if (this.#manageStatus) {
+      this.#probing = this.#probes.run(4, (key) => this.#probe(key));
+      for (const c of this.#clusters.values()) if (c.type === 'Sveltos') this.#probes.add(c.key);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#probes.shutdown();
+    await Promise.all(
+      [this.#sveltos, this.#capi, this.#clusterSets, this.#ownsSecrets ? this.#secrets : undefined].map((i) =>
+        i?.stop(),
+      ),
+    );
+    await this.#probing;
+  }
+
+  get(key: string | ClusterKey): RegisteredCluster | undefined {
+    return this.#clusters.get(typeof key === 'string' ? key : clusterKeyString(key));
+  }
+
+  /** The cluster a reference names (SveltosCluster or CAPI Cluster by apiVersion/kind). */
+  getByRef(ref: ObjectReference): RegisteredCluster | undefined {
+    const type = ref.kind === 'Cluster' ? 'Capi' : ref.kind === 'SveltosCluster' ? 'Sveltos' : undefined;
+    if (type === undefined || !ref.namespace || !ref.name) return undefined;
+    return this.get({ type, namespace: ref.namespace, name: ref.name });
+  }
+
+  list(): RegisteredCluster[] {
+    return [...this.#clusters.values()];
+  }
+
+  /** Ready clusters whose labels match; an empty selector matches none. Throws INVALID_SELECTOR. */
+  matching(selector: LabelSelector | undefined): RegisteredCluster[] {
+    return this.list().filter((c) => c.ready && selectorMatches(selector, c.labels));
+  }
+
+  /** `status.selectedClusterRefs` of the named ClusterSets (missing ones are skipped, as upstream). */
+  clusterSetSelection(names: readonly string[]): ObjectReference[] {
+    return names.flatMap((n) => this.#clusterSets.get(n)?.status?.selectedClusterRefs ?? []);
+  }
+
+  /** A client for the cluster, built from its kubeconfig Secret and cached until that Secret changes. */
+  connection(key: string | ClusterKey): RestClient {
+    const cluster = this.get(key);
+    if (cluster === undefined) {
+      throw new ClusterError(
+        'CLUSTER_NOT_FOUND',
+        `cluster ${String(typeof key === 'string' ? key : clusterKeyString(key))} is not registered`,
+      );
+    }
+    const secret = this.#secrets.get(`${cluster.kubeconfig.namespace}/${cluster.kubeconfig.name}`);
+    const version = secret?.metadata.resourceVersion ?? '';
+    const cached = this.#connections.get(cluster.key);
+    if (cached && secret && cached.secretVersion === version) return cached.client;
+    const text = kubeconfigFromSecret(cluster.kubeconfig, secret);
+    let client: RestClient;
+    try {
+      const config = new KubeConfig();
+      config.loadFromString(text);
+      client = new RestClient(config);
+    } catch (error) {
+      throw new ClusterError(
+        'KUBECONFIG_INVALID',
+        `kubeconfig in Secret ${cluster.kubeconfig.namespace}/${cluster.kubeconfig.name} is not usable: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    this.#connections.set(cluster.key, { secretVersion: version, client });
+    return client;
+  }
+
+  #emit(event: RegistryEvent): void {
+    for (const h of this.#handlers) {
+      try {
+        h(event);
+      } catch (error) {
+        this.#logger.error('registry handler threw', { error: (error as Error).message });
+      }
+    }
+  }
+
+  #onCluster(type: ClusterType, object: (SveltosCluster | CapiCluster) | undefined, last: KubeObject): void {
+    const namespace = last.metadata.namespace ?? '';
+    const name = last.metadata.name;
+    const key = clusterKeyString({ type, namespace, name });
+    if (object === undefined || object.metadata?.deletionTimestamp) {
+      const old = this.#clusters.get(key);
+      this.#clusters.delete(key);
+      this.#fingerprints.delete(key);
+      this.#connections.delete(key);
+      if (old) this.#emit({ type: 'cluster-removed', cluster: old });
+      return;
+    }
+    const cluster: RegisteredCluster = {
+      type,
+      namespace,
+      name,
+      key,
+      object,
+      labels: { ...(object.metadata?.labels ?? {}) },
+      ready:
+        type === 'Capi'
+          ? capiClusterReady(object as CapiCluster)
+          : sveltosClusterReady(object as SveltosCluster),
+      paused: object.spec?.paused === true,
+      ref: clusterRef(type, namespace, name),
+      kubeconfig: kubeconfigSecretRef(type, object),
+    };
+    const previous = this.#clusters.get(key);
+    this.#clusters.set(key, cluster);
+    const print = fingerprint(cluster);
+    if (this.#fingerprints.get(key) === print) return;
+    this.#fingerprints.set(key, print);
+    if (type === 'Sveltos' && JSON.stringify(previous?.kubeconfig) !== JSON.stringify(cluster.kubeconfig)) {
+      this.#connections.delete(key);
+      this.#probes.add(key);
+    }
+    this.#emit({ type: 'cluster-changed', cluster });
+  }
+
+  #onSecret(secret: Secret): void {
+    const at = `${secret.metadata.namespace}/${secret.metadata.name}`;
+    for (const c of this.#clusters.values()) {
+      if (`${c.kubeconfig.namespace}/${c.kubeconfig.name}` !== at) continue;
+      // credentials rotated (or the Secret appeared/vanished): rebuild the client and probe again
+      this.#connections.delete(c.key);
+      if (c.type === 'Sveltos') this.#probes.add(c.key);
+      this.#emit({ type: 'cluster-changed', cluster: c });
+    }
+  }
+
+  /** GET /version through the kubeconfig; writes the outcome to the SveltosCluster status. */
+  async #probe(key: string): Promise<{ requeueAfterMs: number } | undefined> {
+    const cluster = this.#clusters.get(key);
+    if (cluster === undefined || cluster.type !== 'Sveltos') return undefined;
+    let status: { ready: boolean; version?: string; failureMessage: string | null; connectionStatus: string };
+    try {
+      const version = await this.connection(key).request<{ gitVersion?: string }>('GET', '/version');
+      status = {
+        ready: true,
+        version: version?.gitVersion ?? '',
+        failureMessage: null,
+        connectionStatus: 'Healthy',
+      };
+    } catch (error) {
+      status = { ready: false, failureMessage: (error as Error).message, connectionStatus: 'Down' };
+    }
+    const current = (cluster.object as SveltosCluster).status ?? {};
+    const same =
+      current.ready === status.ready &&
+      (current.failureMessage ?? null) === status.failureMessage &&
+      current.connectionStatus === status.connectionStatus &&
+      (status.version === undefined || current.version === status.version);
+    if (!same) {
+      const path = await this.#client.path(
+        {
+          apiVersion: LIB_API_VERSION,
+          kind: 'SveltosCluster',
+          namespace: cluster.namespace,
+          name: cluster.name,
+        },
+        'status',
+      );
+      try {
+        await this.#client.request('PATCH', path, {
+          query: { fieldManager: this.#fieldManager },
+          body: { status },
+          contentType: 'application/merge-patch+json',
+        });
+      } catch (error) {
+        if (!(error instanceof KubeError && error.code === 'NOT_FOUND')) throw error;
+      }
+      this.#logger.info('cluster readiness', { cluster: key, ...status });
+    }
+    // an unreachable cluster is looked at again sooner, so it becomes ready soon after it comes up
+    return { requeueAfterMs: status.ready ? this.#probeIntervalMs : Math.min(this.#probeIntervalMs, 10_000) };
+  }
+}

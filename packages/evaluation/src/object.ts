@@ -1,0 +1,123 @@
+// A Kubernetes object prepared for evaluation: its identity and labels read once, and its CEL and Lua forms
+// built lazily and cached, so several EventSources (and re-evaluations) share one conversion.
+
+import type { ObjectMeta } from '@sveltos-ts/api';
+import { toCELValue } from './cel.ts';
+import type { LuaObject, LuaRuntime } from './lua/runtime.ts';
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface GVK {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+/** EventReport `matchingResources` entry (corev1.ObjectReference fields; empty ones omitted as in Go). */
+export interface MatchingResource {
+  apiVersion?: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** Map key of a GVK: `group/version/kind` (the core group is empty: `/v1/Pod`). */
+export function gvkKey(gvk: GVK): string {
+  return `${gvk.group}/${gvk.version}/${gvk.kind}`;
+}
+
+export function gvkOf(obj: KubeObject): GVK {
+  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+  const slash = apiVersion.indexOf('/');
+  return {
+    group: slash >= 0 ? apiVersion.slice(0, slash) : '',
+    version: slash >= 0 ? apiVersion.slice(slash + 1) : apiVersion,
+    kind: typeof obj.kind === 'string' ? obj.kind : '',
+  };
+}
+
+/** Groups objects by GVK key, keeping their order. */
+export function groupByGVK(objects: Iterable<KubeObject>): Map<string, KubeObject[]> {
+  const out = new Map<string, KubeObject[]>();
+  for (const o of objects) {
+    const key = gvkKey(gvkOf(o));
+    const list = out.get(key);
+    if (list) list.push(o);
+    else out.set(key, [o]);
+  }
+  return out;
+}
+
+export function matchingResourceOf(obj: KubeObject): MatchingResource {
+  const ref: MatchingResource = {};
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const apiVersion = str(obj.apiVersion);
+  const kind = str(obj.kind);
+  const namespace = str(obj.metadata?.namespace);
+  const name = str(obj.metadata?.name);
+  if (apiVersion) ref.apiVersion = apiVersion;
+  if (kind) ref.kind = kind;
+  if (namespace) ref.namespace = namespace;
+  if (name) ref.name = name;
+  return ref;
+}
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+export class PreparedObject {
+  readonly raw: KubeObject;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** metadata.deletionTimestamp is set: the object counts as gone. */
+  readonly deleting: boolean;
+  private celValue: unknown;
+  private luaObject: { runtime: LuaRuntime; object: LuaObject } | undefined;
+
+  constructor(raw: KubeObject) {
+    this.raw = raw;
+    const meta = raw.metadata;
+    this.apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
+    this.kind = typeof raw.kind === 'string' ? raw.kind : '';
+    this.namespace = typeof meta?.namespace === 'string' ? meta.namespace : '';
+    this.name = typeof meta?.name === 'string' ? meta.name : '';
+    const labels = meta?.labels;
+    this.labels = labels !== null && typeof labels === 'object' ? labels : NO_LABELS;
+    this.deleting = meta?.deletionTimestamp !== undefined && meta.deletionTimestamp !== null;
+  }
+
+  /** The object with integral numbers as BigInt (CEL ints). */
+  get cel(): unknown {
+    if (this.celValue === undefined) this.celValue = toCELValue(this.raw);
+    return this.celValue;
+  }
+
+  /** The object marshalled into `runtime` for `uses` script calls (marshalled on first request). */
+  lua(runtime: LuaRuntime, uses = Number.POSITIVE_INFINITY): LuaObject {
+    if (this.luaObject?.runtime !== runtime || this.luaObject.object.remaining <= 0) {
+      this.luaObject = { runtime, object: runtime.marshal(this.raw, uses) };
+    }
+    return this.luaObject.object;
+  }
+
+  /** Frees the Lua form if some declared uses were not consumed. */
+  release(): void {
+    if (this.luaObject) this.luaObject.runtime.releaseObject(this.luaObject.object);
+    this.luaObject = undefined;
+  }
+
+  get ref(): MatchingResource {
+    return matchingResourceOf(this.raw);
+  }
+}
+
+export function prepare(obj: KubeObject | PreparedObject): PreparedObject {
+  return obj instanceof PreparedObject ? obj : new PreparedObject(obj);
+}

@@ -1,0 +1,377 @@
+import { createHash } from 'node:crypto';
+import { DEPLOYED_BY_SVELTOS_ANNOTATION, type EventSource, EventSourceKind } from '@sveltos-ts/api';
+import {
+  Informer,
+  type InformerEvent,
+  type KubeObject,
+  type Logger,
+  objectKey,
+  type RestClient,
+  silentLogger,
+  WorkQueue,
+} from '@sveltos-ts/kube';
+import type { AgentMetrics } from './metrics.ts';
+import { buildEventReport, type ClusterIdentity, reportFingerprint } from './report.ts';
+import { type Gvk, SharedInformers } from './shared-informers.ts';
+import type { CompiledSource, CompileSource } from './source.ts';
+
+export interface AgentOptions {
+  cluster: ClusterIdentity;
+  /** The cluster the agent evaluates (where EventSource copies and the watched resources live). */
+  managedClient: RestClient;
+  /** Returns the client for the management cluster, where reports go (called per write: credentials rotate). */
+  reportClient: () => RestClient;
+  compile: CompileSource;
+  /** Changes arriving within this window are evaluated and reported together. */
+  coalesceMs?: number;
+  logger?: Logger;
+  metrics?: AgentMetrics;
+}
+
+type Listener = (event: InformerEvent<KubeObject>) => void;
+
+/** An EventSource as served: the API server guarantees the name the api type leaves optional. */
+type ServedEventSource = EventSource & KubeObject;
+
+/** What the agent keeps per EventSource: its compiled rules, subscriptions and per-selector matches. */
+interface SourceState {
+  name: string;
+  specHash: string;
+  compiled: CompiledSource | undefined;
+  /** Why the EventSource cannot be evaluated (bad script or rule); its last good report stays. */
+  compileError: string | undefined;
+  subscriptions: Array<{ gvk: Gvk; listener: Listener; informer: Informer }>;
+  /** Objects passing each selector's per-object rules, keyed by namespace/name. */
+  matched: Array<Map<string, KubeObject>>;
+  /** Objects whose script failed, per selector: while any remain, the report cannot be trusted. */
+  failing: Array<Map<string, string>>;
+  /** Fingerprint of what the management cluster holds, once known. */
+  written: string | undefined;
+  lastProblem: string | undefined;
+}
+
+const fieldManager = 'sveltos-agent';
+
+function hashSpec(eventSource: ServedEventSource): string {
+  return createHash('sha256')
+    .update(JSON.stringify(eventSource.spec ?? {}))
+    .digest('hex');
+}
+
+/**
+ * The sveltos-agent for one cluster: evaluates the EventSources deployed to it from shared informer caches,
+ * incrementally, and keeps one EventReport per EventSource in the management cluster. It never reports
+ * before every informer an EventSource needs has synced, so an empty report always means "nothing
+ * matches". A broken EventSource is reported and keeps its last good report; others carry on.
+ */
+export class SveltosAgent {
+  readonly #options: AgentOptions;
+  readonly #logger: Logger;
+  readonly #informers: SharedInformers;
+  readonly #sources = new Map<string, SourceState>();
+  readonly #queue: WorkQueue<string>;
+  readonly #coalesceMs: number;
+  #eventSources: Informer<ServedEventSource> | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(options: AgentOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#coalesceMs = options.coalesceMs ?? 30;
+    this.#informers = new SharedInformers(options.managedClient, this.#logger);
+    this.#queue = new WorkQueue<string>({ baseDelayMs: 200, maxDelayMs: 30_000, logger: this.#logger });
+  }
+
+  /** Watches EventSource copies and starts reporting. */
+  start(): void {
+    if (this.#eventSources) return;
+    const informer = new Informer<ServedEventSource>(this.#options.managedClient, {
+      apiVersion: EventSourceKind.apiVersion,
+      kind: EventSourceKind.kind,
+      logger: this.#logger.child({ watch: 'EventSource' }),
+    });
+    informer.on((event) => this.#onEventSource(event));
+    this.#eventSources = informer.start();
+    this.#running = this.#queue.run(4, (name) => this.#reconcile(name));
+  }
+
+  /** True once the EventSource list and every informer in use have synced. */
+  synced(): boolean {
+    return (this.#eventSources?.hasSynced() ?? false) && this.#informers.stats().every((s) => s.synced);
+  }
+
+  /** Per EventSource: whether it is healthy and what the management cluster holds. */
+  status(): Array<{ eventSource: string; problem?: string; reported: boolean }> {
+    return [...this.#sources.values()].map((state) => ({
+      eventSource: state.name,
+      reported: state.written !== undefined,
+      ...(state.lastProblem ? { problem: state.lastProblem } : {}),
+    }));
+  }
+
+  watchedObjects(): number {
+    return this.#informers.stats().reduce((sum, s) => sum + s.objects, 0);
+  }
+
+  async stop(): Promise<void> {
+    await this.#eventSources?.stop();
+    this.#queue.shutdown();
+    await this.#running;
+    await this.#informers.stop();
+  }
+
+  #onEventSource(event: InformerEvent<ServedEventSource>): void {
+    const eventSource = event.object;
+    const name = eventSource.metadata.name;
+    const deployed = eventSource.metadata.annotations?.[DEPLOYED_BY_SVELTOS_ANNOTATION] !== undefined;
+    if (event.type === 'delete' || !deployed || eventSource.metadata.deletionTimestamp) {
+      if (this.#sources.has(name)) void this.#forget(name, true);
+      return;
+    }
+    const specHash = hashSpec(eventSource);
+    const current = this.#sources.get(name);
+    if (current && current.specHash === specHash) return;
+    void this.#load(eventSource, specHash, current);
+  }
+
+  async #load(
+    eventSource: ServedEventSource,
+    specHash: string,
+    previous: SourceState | undefined,
+  ): Promise<void> {
+    const name = eventSource.metadata.name;
+    if (previous) await this.#unsubscribe(previous);
+    const state: SourceState = {
+      name,
+      specHash,
+      compiled: undefined,
+      compileError: undefined,
+      subscriptions: [],
+      matched: [],
+      failing: [],
+      written: previous?.written,
+      lastProblem: undefined,
+    };
+    this.#sources.set(name, state);
+    try {
+      state.compiled = this.#options.compile(eventSource);
+    } catch (error) {
+      state.compileError = (error as Error).message;
+      this.#logger.error('EventSource cannot be evaluated; keeping its last report', {
+        eventSource: name,
+        error: state.compileError,
+      });
+      this.#options.metrics?.evaluationErrors.inc({ eventsource: name });
+      this.#queue.add(name);
+      return;
+    }
+    const compiled = state.compiled;
+    compiled.selectors.forEach((gvk, index) => {
+      state.matched[index] = new Map();
+      state.failing[index] = new Map();
+      const listener: Listener = (event) => this.#onObject(state, index, event);
+      const informer = this.#informers.acquire(gvk, listener);
+      state.subscriptions.push({ gvk, listener, informer });
+      // a shared informer that synced earlier will not replay its cache: evaluate what it holds now
+      for (const object of informer.list()) this.#evaluateObject(state, index, object);
+    });
+    this.#queue.add(name);
+  }
+
+  #onObject(state: SourceState, index: number, event: InformerEvent<KubeObject>): void {
+    let changed: boolean;
+    if (event.type === 'delete') {
+      const key = objectKey(event.object);
+      const wasFailing = state.failing[index]?.delete(key) === true;
+      changed = state.matched[index]?.delete(key) === true || wasFailing;
+    } else {
+      changed = this.#evaluateObject(state, index, event.object);
+    }
+    if (changed) this.#queue.addAfter(state.name, this.#coalesceMs);
+  }
+
+  /** Re-evaluates one object for one selector; true when the report may have changed. */
+  #evaluateObject(state: SourceState, index: number, object: KubeObject): boolean {
+    const compiled = state.compiled;
+    const matched = state.matched[index];
+    if (!compiled || !matched) return false;
+    const key = objectKey(object);
+    const started = performance.now();
+    const verdict = object.metadata.deletionTimestamp ? { matched: false } : compiled.matches(index, object);
+    this.#options.metrics?.evaluations.inc({ eventsource: state.name });
+    this.#options.metrics?.evaluationSeconds.observe((performance.now() - started) / 1000);
+    const failing = state.failing[index]!;
+    if (verdict.issue) {
+      this.#options.metrics?.evaluationErrors.inc({ eventsource: state.name });
+      this.#logger.warn('rule failed on an object and counted as false', {
+        eventSource: state.name,
+        object: key,
+        error: verdict.issue,
+      });
+    }
+    if (verdict.error) {
+      this.#options.metrics?.evaluationErrors.inc({ eventsource: state.name });
+      failing.set(key, verdict.error);
+      return true;
+    }
+    const wasFailing = failing.delete(key);
+    const was = matched.has(key);
+    if (verdict.matched) {
+      matched.set(key, object);
+      // content matters too when resources are collected or aggregated
+      return !was || wasFailing || compiled.collectResources || compiled.aggregated;
+    }
+    if (was) matched.delete(key);
+    return was || wasFailing;
+  }
+
+  async #unsubscribe(state: SourceState): Promise<void> {
+    const subscriptions = state.subscriptions.splice(0);
+    await Promise.all(subscriptions.map((s) => this.#informers.release(s.gvk, s.listener)));
+  }
+
+  async #forget(name: string, deleteReport: boolean): Promise<void> {
+    const state = this.#sources.get(name);
+    if (!state) return;
+    this.#sources.delete(name);
+    await this.#unsubscribe(state);
+    if (deleteReport) this.#queue.add(name);
+  }
+
+  async #reconcile(name: string): Promise<undefined | { requeueAfterMs: number }> {
+    const state = this.#sources.get(name);
+    const { cluster } = this.#options;
+    const reportRef = buildEventReport(cluster, name, [], false);
+    if (!state) {
+      // the EventSource is gone: its report goes too (unless it was re-created meanwhile)
+      const deleted = await this.#options.reportClient().delete({
+        apiVersion: reportRef.apiVersion,
+        kind: reportRef.kind,
+        namespace: cluster.namespace,
+        name: reportRef.metadata.name,
+      });
+      if (deleted) this.#options.metrics?.reportsDeleted.inc();
+      this.#logger.info('EventSource gone, report deleted', { eventSource: name });
+      return undefined;
+    }
+    if (state.compileError || !state.compiled) {
+      await this.#recordProblem(state, state.compileError ?? 'not compiled');
+      return undefined;
+    }
+    if (!state.subscriptions.every((s) => s.informer.hasSynced())) return { requeueAfterMs: 50 };
+    const failure = state.failing.flatMap((failing) => [...failing]).at(0);
+    if (failure) {
+      await this.#recordProblem(state, `${failure[1]} (object ${failure[0]})`);
+      return undefined;
+    }
+
+    const compiled = state.compiled;
+    const survivors = new Map<string, KubeObject>();
+    for (const matched of state.matched)
+      for (const [key, object] of matched)
+        survivors.set(`${object.apiVersion}/${object.kind}/${key}`, object);
+    let matches = [...survivors.values()];
+    if (compiled.aggregated) {
+      const result = compiled.aggregate(matches);
+      if (result.error) {
+        this.#options.metrics?.evaluationErrors.inc({ eventsource: name });
+        await this.#recordProblem(state, result.error);
+        return undefined;
+      }
+      matches = result.objects;
+    }
+    const report = buildEventReport(cluster, name, matches, compiled.collectResources);
+    const fingerprint = reportFingerprint(report);
+    const client = this.#options.reportClient();
+    if (state.written === undefined) {
+      // after a restart: compare with what the management cluster already holds before writing anything
+      const existing = await client.getOrUndefined({
+        apiVersion: report.apiVersion,
+        kind: report.kind,
+        namespace: cluster.namespace,
+        name: report.metadata.name,
+      });
+      if (existing) state.written = reportFingerprint(existing);
+    }
+    if (state.written !== fingerprint) {
+      await client.apply(report, { fieldManager });
+      state.written = fingerprint;
+      this.#options.metrics?.reportsWritten.inc();
+      this.#logger.info('report written', { eventSource: name, matching: matches.length });
+    }
+    if (state.lastProblem) await this.#clearProblem(state);
+    return undefined;
+  }
+
+  /** Records a broken EventSource where users look: log, a Kubernetes Event, and the report's annotation. */
+  async #recordProblem(state: SourceState, problem: string): Promise<void> {
+    if (state.lastProblem === problem) return;
+    state.lastProblem = problem;
+    const { cluster } = this.#options;
+    const client = this.#options.reportClient();
+    const report = buildEventReport(cluster, state.name, [], false);
+    await client
+      .create({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: {
+          name: `${report.metadata.name}.${Date.now().toString(36)}`,
+          namespace: cluster.namespace,
+        },
+        involvedObject: {
+          apiVersion: report.apiVersion,
+          kind: report.kind,
+          namespace: cluster.namespace,
+          name: report.metadata.name,
+        },
+        reason: 'EvaluationFailed',
+        type: 'Warning',
+        message:
+          `EventSource ${state.name} on cluster ${cluster.namespace}/${cluster.name}: ${problem}`.slice(
+            0,
+            1024,
+          ),
+        source: { component: 'sveltos-agent' },
+        firstTimestamp: new Date().toISOString(),
+        lastTimestamp: new Date().toISOString(),
+        count: 1,
+      })
+      .catch((error: unknown) =>
+        this.#logger.warn('could not record a Kubernetes Event', { error: (error as Error).message }),
+      );
+    await this.#annotateReport(report, problem);
+  }
+
+  async #clearProblem(state: SourceState): Promise<void> {
+    state.lastProblem = undefined;
+    await this.#annotateReport(buildEventReport(this.#options.cluster, state.name, [], false), undefined);
+  }
+
+  /** The problem annotation is owned by its own field manager, so setting it never touches the report's spec. */
+  async #annotateReport(report: KubeObject, problem: string | undefined): Promise<void> {
+    const client = this.#options.reportClient();
+    const ref = {
+      apiVersion: report.apiVersion,
+      kind: report.kind,
+      namespace: report.metadata.namespace,
+      name: report.metadata.name,
+    };
+    // no report yet (nothing good was ever reported): the log and the Event carry the problem
+    if (!(await client.getOrUndefined(ref))) return;
+    await client.apply(
+      {
+        apiVersion: report.apiVersion,
+        kind: report.kind,
+        metadata: {
+          name: report.metadata.name,
+          namespace: report.metadata.namespace ?? '',
+          annotations: problem ? { [AGENT_PROBLEM_ANNOTATION]: problem.slice(0, 4096) } : {},
+        },
+      },
+      { fieldManager: `${fieldManager}-problems` },
+    );
+  }
+}
+
+/** Set on an EventReport while its EventSource cannot be evaluated; the spec keeps the last good content. */
+export const AGENT_PROBLEM_ANNOTATION = 'eventreport.projectsveltos.io/agent-problem';

@@ -1,0 +1,31 @@
+import type { EventSource } from '@sveltos-ts/api';
+import type { KubeObject } from '@sveltos-ts/kube';
+import type { Gvk } from './shared-informers.ts';
+
+/** One object against one selector's per-object rules. */
+export interface ObjectVerdict {
+  matched: boolean;
+  /** A rule that failed on this object and counted as false (CEL): reported, the verdict stands. */
+  issue?: string | undefined;
+  /** A script that failed on this object (Lua): the verdict is unknown, so the last good report stays. */
+  error?: string | undefined;
+}
+
+/**
+ * An EventSource compiled once (rules parsed, scripts loaded) and applied to many objects. The agent only
+ * needs this shape; `@sveltos-ts/evaluation` provides it.
+ */
+export interface CompiledSource {
+  /** The kind each resourceSelector watches, index-aligned with `spec.resourceSelectors`. */
+  readonly selectors: readonly Gvk[];
+  readonly collectResources: boolean;
+  /** True when `aggregatedSelection` decides the final set from all survivors. */
+  readonly aggregated: boolean;
+  /** Namespace, name, labelFilters, selector, then evaluateCEL or Lua evaluate. */
+  matches(selectorIndex: number, object: KubeObject): ObjectVerdict;
+  /** Runs `aggregatedSelection` over every survivor; an error keeps the last good report. */
+  aggregate(objects: KubeObject[]): { objects: KubeObject[]; message?: string; error?: string };
+}
+
+/** Throws with a message naming the problem when the EventSource cannot be evaluated at all. */
+export type CompileSource = (eventSource: EventSource) => CompiledSource;
