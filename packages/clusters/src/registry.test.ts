@@ -57,7 +57,8 @@ describe('ClusterRegistry', () => {
       return c?.ready ? c : undefined;
     });
     const status = (ready.object as SveltosCluster).status;
-    assert.match(status?.version ?? '', /^v1\./);
+    // a kube-apiserver built from source reports v0.0.0-master+…; any gitVersion proves the probe went through
+    assert.match(status?.version ?? '', /^v\d/);
     assert.equal(status?.connectionStatus, 'Healthy');
     assert.deepEqual(
       registry.matching({ matchLabels: label }).map((c) => c.key),

@@ -150,7 +150,8 @@ export class SveltosAgent {
       matched: [],
       failing: [],
       written: previous?.written,
-      lastProblem: undefined,
+      // kept so a fixed EventSource clears the problem it had recorded
+      lastProblem: previous?.lastProblem,
     };
     this.#sources.set(name, state);
     try {
@@ -226,6 +227,7 @@ export class SveltosAgent {
   }
 
   async #unsubscribe(state: SourceState): Promise<void> {
+    state.compiled?.release();
     const subscriptions = state.subscriptions.splice(0);
     await Promise.all(subscriptions.map((s) => this.#informers.release(s.gvk, s.listener)));
   }
@@ -292,6 +294,8 @@ export class SveltosAgent {
         name: report.metadata.name,
       });
       if (existing) state.written = reportFingerprint(existing);
+      // a problem recorded before a restart is cleared once the EventSource evaluates again
+      state.lastProblem ??= existing?.metadata.annotations?.[AGENT_PROBLEM_ANNOTATION];
     }
     if (state.written !== fingerprint) {
       await client.apply(report, { fieldManager });

@@ -25,6 +25,8 @@ export interface CompiledSource {
   matches(selectorIndex: number, object: KubeObject): ObjectVerdict;
   /** Runs `aggregatedSelection` over every survivor; an error keeps the last good report. */
   aggregate(objects: KubeObject[]): { objects: KubeObject[]; message?: string; error?: string };
+  /** Frees compiled scripts when the EventSource changes or goes away. */
+  release(): void;
 }
 
 /** Throws with a message naming the problem when the EventSource cannot be evaluated at all. */

@@ -52,9 +52,10 @@ program
   .description('build the pinned etcd, kube-apiserver, kube-controller-manager and helm (cached)')
   .action(async () => {
     const binaries = await ensureBinaries();
-    const { kubernetes, etcd } = pinnedVersions();
+    const { kubernetes, etcd, helm } = pinnedVersions();
+    const state = binaries.built ? 'built' : 'cached';
     console.log(
-      `kubernetes ${kubernetes}, etcd ${etcd}: ${binaries.dir}${binaries.built ? '' : ' (cached)'}`,
+      `kubernetes ${kubernetes}, etcd ${etcd}, helm ${helm} (${state}): ${binaries.dir}, ${binaries.helm}`,
     );
   });
 
