@@ -14,8 +14,8 @@ import {
   type EventSource,
   type EventTrigger,
   eventReportName,
-  LIB_API_VERSION,
   type LabelSelector,
+  LIB_API_VERSION,
   type ObjectReference,
   SVELTOS_NAMESPACE,
 } from '@sveltos-ts/api';
@@ -29,10 +29,10 @@ import {
 } from '@sveltos-ts/clusters';
 import {
   Informer,
-  type KubeObject,
   KubeError,
-  type Logger,
+  type KubeObject,
   LeaderElector,
+  type Logger,
   type ReconcileResult,
   RestClient,
   silentLogger,
@@ -43,6 +43,7 @@ import {
   type ConfigMap,
   type ExistingObjects,
   type Lookup,
+  ownershipSelector,
   type Plan,
   PlanError,
   plan,
@@ -54,8 +55,8 @@ import { Registry } from 'prom-client';
 import { type ManagerMetrics, managerMetrics } from './metrics.ts';
 import {
   desiredHash,
-  ownerTuple,
   ownershipDiff,
+  ownerTuple,
   pairKey,
   pairOfLabels,
   parsePairKey,
@@ -208,14 +209,22 @@ class EventManager {
   async start(): Promise<void> {
     await this.#ensureNamespace();
     this.#wireHandlers();
-    const informers = [this.#triggers, this.#sources, this.#reports, this.#profiles, this.#configMaps, this.#secrets];
+    const informers = [
+      this.#triggers,
+      this.#sources,
+      this.#reports,
+      this.#profiles,
+      this.#configMaps,
+      this.#secrets,
+    ];
     for (const i of informers) i.start();
     await this.registry.start();
     await Promise.all(informers.map((i) => i.waitForSync()));
     if (this.#stopped) return;
     // nothing runs before every cache is complete: an absent report must really mean "no report"
     for (const et of this.#triggers.list()) if (this.#mine(et)) this.#queue.add(triggerKey(et.metadata.name));
-    for (const o of [...this.#profiles.list(), ...this.#configMaps.list(), ...this.#secrets.list()]) this.#onOwned(o);
+    for (const o of [...this.#profiles.list(), ...this.#configMaps.list(), ...this.#secrets.list()])
+      this.#onOwned(o);
     this.#running = this.#queue.run(this.#options.workers ?? 8, (key) => this.#reconcile(key));
     this.#ready = true;
     this.#logger.info('event-manager started', { namespace: this.#namespace });
@@ -288,7 +297,7 @@ class EventManager {
       }
       this.#routeReport(r);
     });
-    const owned = (e: { object: Obj }) => this.#onOwned(e.object, e.object.metadata.deletionTimestamp === undefined);
+    const owned = (e: { object: Obj }) => this.#onOwned(e.object);
     this.#profiles.on((e) => (e.type === 'delete' ? this.#onOwnedDeleted(e.object) : owned(e)));
     for (const informer of [this.#configMaps, this.#secrets]) {
       informer.on((e) => {
@@ -310,14 +319,14 @@ class EventManager {
   }
 
   /** Indexes an object we generated (by its ownership labels) and wakes its pair. */
-  #onOwned(o: Obj, wake = true): void {
+  #onOwned(o: Obj): void {
     const tuple = ownerTuple(o.metadata.labels);
     if (tuple === undefined) return;
     if (o.kind !== 'ClusterProfile' && o.metadata.namespace !== this.#namespace) return;
-    let set = this.#owned.get(tuple);
-    if (!set) this.#owned.set(tuple, (set = new Set()));
+    const set = this.#owned.get(tuple) ?? new Set<string>();
+    this.#owned.set(tuple, set);
     set.add(objectId(o));
-    if (wake || o.kind === 'ClusterProfile') this.#wakePairOf(o);
+    this.#wakePairOf(o);
   }
 
   #onOwnedDeleted(o: Obj): void {
@@ -475,7 +484,7 @@ class EventManager {
       const outcome = this.#outcomes.get(pairKey(name, cluster));
       if (outcome?.status === 'Removed') continue;
       pending = true;
-      const clusterRef = 'type' in c ? this.registry.get(c)?.ref ?? refOfKey(c) : c;
+      const clusterRef = 'type' in c ? (this.registry.get(c)?.ref ?? refOfKey(c)) : c;
       clusterInfo.push({
         cluster: clusterRef,
         status: outcome?.status ?? 'Provisioning',
@@ -483,7 +492,10 @@ class EventManager {
       });
     }
     const status = { matchingClusters: matching, clusterInfo };
-    const current = { matchingClusters: et.status?.matchingClusters ?? [], clusterInfo: et.status?.clusterInfo ?? [] };
+    const current = {
+      matchingClusters: et.status?.matchingClusters ?? [],
+      clusterInfo: et.status?.clusterInfo ?? [],
+    };
     if (JSON.stringify(current) !== JSON.stringify(status)) {
       try {
         await this.#client.request('PATCH', await this.#client.path(ref(et), 'status'), {
@@ -495,14 +507,19 @@ class EventManager {
         if (!(error instanceof KubeError && error.code === 'NOT_FOUND')) throw error;
       }
     }
-    if (et.metadata.deletionTimestamp && !pending && (et.metadata.finalizers ?? []).includes(EVENT_TRIGGER_FINALIZER)) {
+    if (
+      et.metadata.deletionTimestamp &&
+      !pending &&
+      (et.metadata.finalizers ?? []).includes(EVENT_TRIGGER_FINALIZER)
+    ) {
       await this.#client.mergePatch(ref(et), {
         metadata: {
           finalizers: (et.metadata.finalizers ?? []).filter((f) => f !== EVENT_TRIGGER_FINALIZER),
           resourceVersion: et.metadata.resourceVersion,
         },
       });
-      for (const p of [...this.#outcomes.keys()]) if (parsePairKey(p)?.eventTrigger === name) this.#outcomes.delete(p);
+      for (const p of [...this.#outcomes.keys()])
+        if (parsePairKey(p)?.eventTrigger === name) this.#outcomes.delete(p);
     }
     return undefined;
   }
@@ -532,7 +549,12 @@ class EventManager {
       const message = (error as Error).message;
       this.#outcomes.set(key, { status: 'Failed', message, ...this.#reportStamp(reportKey) });
       if (et) {
-        this.#recorder.record(involved(et), 'Warning', 'ProcessingFailed', `cluster ${clusterKeyString(ck)}: ${message}`);
+        this.#recorder.record(
+          involved(et),
+          'Warning',
+          'ProcessingFailed',
+          `cluster ${clusterKeyString(ck)}: ${message}`,
+        );
       }
       const terminal =
         isTerminalPlan(error) ||
@@ -549,12 +571,16 @@ class EventManager {
   #expectedReportKey(et: EventTrigger | undefined, cluster: RegisteredCluster): string | undefined {
     if (!et) return undefined;
     const es = this.#resolve(et, cluster.object);
-    return es === undefined ? undefined : `${cluster.namespace}/${eventReportName(cluster.type, es, cluster.name)}`;
+    return es === undefined
+      ? undefined
+      : `${cluster.namespace}/${eventReportName(cluster.type, es, cluster.name)}`;
   }
 
   #reportStamp(reportKey: string | undefined): Pick<Outcome, 'report'> {
     const r = reportKey ? this.#reports.get(reportKey) : undefined;
-    return r ? { report: { key: reportKey!, uid: r.metadata.uid ?? '', generation: r.metadata.generation ?? 0 } } : {};
+    return r
+      ? { report: { key: reportKey!, uid: r.metadata.uid ?? '', generation: r.metadata.generation ?? 0 } }
+      : {};
   }
 
   /** Objects a pair owns, from the caches (ClusterProfiles anywhere, ConfigMaps/Secrets in our namespace). */
@@ -579,7 +605,7 @@ class EventManager {
     ck: ClusterKey,
     cluster: RegisteredCluster | undefined,
   ): Promise<ReconcileResult | undefined> {
-    if (!cluster || !cluster.ready || cluster.paused) {
+    if (!cluster?.ready || cluster.paused) {
       // nothing is removed for a cluster that is only temporarily unusable
       this.#outcomes.set(key, {
         status: 'Provisioning',
@@ -598,7 +624,7 @@ class EventManager {
       // a malformed report at the expected name is reported, and nothing is changed (nothing lost)
       if (!acceptance.accepted) throw new PlanError('INVALID_INPUT', acceptance.reason);
     }
-    const tuple = ownerTuple(ownershipLabelsOf(et.metadata.name, cluster))!;
+    const tuple = ownerTuple(ownershipLabelsOf(et.metadata.name!, cluster))!;
     const owned = this.#ownedBy(tuple);
     const existing: ExistingObjects = {
       clusterProfiles: owned.filter((o) => o.kind === 'ClusterProfile') as unknown as ClusterProfile[],
@@ -618,16 +644,28 @@ class EventManager {
     let changed = false;
     for (const o of [...desired.configMaps, ...desired.secrets]) await this.#apply(o as unknown as Obj);
     for (const p of desired.clusterProfiles) changed = (await this.#apply(p as unknown as Obj)) || changed;
-    const diff = ownershipDiff(owned, [...desired.clusterProfiles, ...desired.configMaps, ...desired.secrets] as Obj[]);
+    const diff = ownershipDiff(owned, [
+      ...desired.clusterProfiles,
+      ...desired.configMaps,
+      ...desired.secrets,
+    ] as Obj[]);
     for (const p of diff.deleteProfiles) {
-      await this.#client.delete({ apiVersion: CONFIG_API_VERSION, kind: 'ClusterProfile', name: p.metadata.name });
+      await this.#client.delete({
+        apiVersion: CONFIG_API_VERSION,
+        kind: 'ClusterProfile',
+        name: p.metadata.name,
+      });
       changed = true;
     }
     if (changed && report) this.#observeLatency(report);
     const stamp = this.#reportStamp(reportKey);
     if (diff.profilesPending) {
       // the profile's delete event wakes this pair again; the requeue is only a safety net
-      this.#outcomes.set(key, { status: 'Provisioning', message: 'waiting for stale ClusterProfiles to be deleted', ...stamp });
+      this.#outcomes.set(key, {
+        status: 'Provisioning',
+        message: 'waiting for stale ClusterProfiles to be deleted',
+        ...stamp,
+      });
       return { requeueAfterMs: 5_000 };
     }
     for (const o of diff.deleteData) await this.#client.delete(ref(o));
@@ -646,7 +684,11 @@ class EventManager {
     const owned = this.#ownedBy(tuple);
     const diff = ownershipDiff(owned, []);
     for (const p of diff.deleteProfiles) {
-      await this.#client.delete({ apiVersion: CONFIG_API_VERSION, kind: 'ClusterProfile', name: p.metadata.name });
+      await this.#client.delete({
+        apiVersion: CONFIG_API_VERSION,
+        kind: 'ClusterProfile',
+        name: p.metadata.name,
+      });
     }
     if (diff.profilesPending) {
       this.#outcomes.set(key, { status: 'Removing', message: 'waiting for ClusterProfiles to be deleted' });
@@ -682,8 +724,8 @@ class EventManager {
     const refs = (p?.references ?? []).map((r) => `${r.kind}|${r.namespace}|${r.name}`);
     this.#pairReferences.set(key, refs);
     for (const r of refs) {
-      let set = this.#references.get(r);
-      if (!set) this.#references.set(r, (set = new Set()));
+      const set = this.#references.get(r) ?? new Set<string>();
+      this.#references.set(r, set);
       set.add(key);
     }
   }
@@ -700,7 +742,8 @@ class EventManager {
           ? this.#configMaps.get(`${o.metadata.namespace}/${o.metadata.name}`)
           : this.#secrets.get(`${o.metadata.namespace}/${o.metadata.name}`);
     const last = this.#applied.get(id);
-    if (cached && last && last.hash === hash && cached.metadata.resourceVersion === last.resourceVersion) return false;
+    if (cached && last && last.hash === hash && cached.metadata.resourceVersion === last.resourceVersion)
+      return false;
     const result = await this.#client.apply(o, { fieldManager: FIELD_MANAGER, force: true });
     const resourceVersion = result.metadata.resourceVersion ?? '';
     this.#applied.set(id, { hash, resourceVersion });
@@ -716,7 +759,8 @@ class EventManager {
         .map((f) => Date.parse(f.time!));
       since = times.length > 0 ? Math.max(...times) : Number.NaN;
     }
-    if (!Number.isNaN(since)) this.#metrics.eventToProfileSeconds.observe(Math.max(0, Date.now() - since) / 1000);
+    if (!Number.isNaN(since))
+      this.#metrics.eventToProfileSeconds.observe(Math.max(0, Date.now() - since) / 1000);
   }
 
   // ---- EventSource copies in managed clusters ----------------------------------------------------------
@@ -796,7 +840,9 @@ class EventManager {
     if (!acceptance.accepted) {
       // only a manager with a trigger for this EventSource speaks about the report
       const concerned = this.#myTriggers().some(
-        (et) => et.spec.eventSourceName === eventSource || (cluster && this.#resolve(et, cluster.object) === eventSource),
+        (et) =>
+          et.spec.eventSourceName === eventSource ||
+          (cluster && this.#resolve(et, cluster.object) === eventSource),
       );
       if (!concerned) return undefined;
       this.#logger.warn('EventReport ignored', { report: key, reason: acceptance.reason });
@@ -820,7 +866,7 @@ class EventManager {
     if (users.length === 0) return undefined;
     const failures: string[] = [];
     for (const et of users) {
-      const o = this.#outcomes.get(pairKey(et.metadata.name, cl));
+      const o = this.#outcomes.get(pairKey(et.metadata.name!, cl));
       const current =
         o?.report?.uid === report.metadata.uid && o?.report?.generation === (report.metadata.generation ?? 0);
       if (!current) return undefined; // that pair has not processed this content yet; it will wake us
@@ -829,7 +875,9 @@ class EventManager {
     }
     await this.#patchReportStatus(
       report,
-      failures.length > 0 ? { failureMessage: failures.join('; ') } : { phase: 'Processed', failureMessage: null },
+      failures.length > 0
+        ? { failureMessage: failures.join('; ') }
+        : { phase: 'Processed', failureMessage: null },
     );
     return undefined;
   }
@@ -863,7 +911,11 @@ function objectId(o: { kind: string; metadata: { namespace?: string | undefined;
   return `${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
 }
 
-function ref(o: { apiVersion: string; kind: string; metadata: { namespace?: string | undefined; name: string } }) {
+function ref(o: {
+  apiVersion: string;
+  kind: string;
+  metadata: { namespace?: string | undefined; name: string };
+}) {
   return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
 }
 
@@ -883,7 +935,9 @@ function involved(o: {
 
 function refKey(r: ObjectReference): string | undefined {
   const type = r.kind === 'Cluster' ? 'Capi' : r.kind === 'SveltosCluster' ? 'Sveltos' : undefined;
-  return type && r.namespace && r.name ? clusterKeyString({ type, namespace: r.namespace, name: r.name }) : undefined;
+  return type && r.namespace && r.name
+    ? clusterKeyString({ type, namespace: r.namespace, name: r.name })
+    : undefined;
 }
 
 function parseKey(k: string): ClusterKey | undefined {
@@ -911,8 +965,9 @@ function ownershipLabelsOf(
   eventTrigger: string,
   cluster: ClusterKey & { object: SourceCluster | undefined },
 ): Record<string, string> {
-  const object: SourceCluster =
+  const { apiVersion, kind } = refOfKey(cluster);
+  const object =
     cluster.object ??
-    ({ ...refOfKey(cluster), metadata: { namespace: cluster.namespace, name: cluster.name } } as SourceCluster);
-  return ownershipSelectorOf(eventTrigger, object);
+    ({ apiVersion, kind, metadata: { namespace: cluster.namespace, name: cluster.name } } as SourceCluster);
+  return ownershipSelector(eventTrigger, object);
 }

@@ -48,7 +48,10 @@ export function pairOfLabels(labels: Labels): PairKey | undefined {
   if (tuple === undefined) return undefined;
   const [eventTrigger, type, namespace, name] = JSON.parse(tuple) as string[];
   if (type !== 'Sveltos' && type !== 'Capi') return undefined;
-  return { eventTrigger: eventTrigger!, cluster: { type: type as ClusterType, namespace: namespace!, name: name! } };
+  return {
+    eventTrigger: eventTrigger!,
+    cluster: { type: type as ClusterType, namespace: namespace!, name: name! },
+  };
 }
 
 export interface OwnedObject {
@@ -94,5 +97,7 @@ export function desiredHash(object: unknown): string {
     }
     return v;
   };
-  return createHash('sha256').update(JSON.stringify(sorted(object))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(sorted(object)))
+    .digest('hex');
 }

@@ -49,7 +49,11 @@ export class EventRecorder {
         count: 1,
       })
       .catch((error: unknown) =>
-        this.#logger.warn('cannot record Event', { reason, object: on.name, error: (error as Error).message }),
+        this.#logger.warn('cannot record Event', {
+          reason,
+          object: on.name,
+          error: (error as Error).message,
+        }),
       );
   }
 }

@@ -19,7 +19,8 @@ export function claimedCluster(report: EventReport): ClusterKey | undefined {
   const type = labels[EVENT_REPORT_CLUSTER_TYPE_LABEL];
   const name = labels[EVENT_REPORT_CLUSTER_NAME_LABEL];
   const namespace = report.metadata?.namespace;
-  const clusterType: ClusterType | undefined = type === 'sveltos' ? 'Sveltos' : type === 'capi' ? 'Capi' : undefined;
+  const clusterType: ClusterType | undefined =
+    type === 'sveltos' ? 'Sveltos' : type === 'capi' ? 'Capi' : undefined;
   if (!clusterType || !name || !namespace) return undefined;
   return { type: clusterType, namespace, name };
 }
