@@ -108,13 +108,13 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
     admin = new RestClient(env.cluster('mgmt').kubeConfig());
     clusterA = new RestClient(env.cluster('cluster-a').kubeConfig());
     await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    manager = await scopedManager(env, scope);
     await registerCluster(env, admin, {
       namespace: ns,
       name: 'workload',
       target: 'cluster-a',
       labels: { env: 'fv', 'sveltos-test': scope },
     });
-    manager = await scopedManager(env, scope);
     await admin.create(source(find('EventSource', 'sveltos-service', 1), esName));
     await admin.create(template(find('ConfigMap', 'network-policy')));
     await admin.create(trigger(find('EventBasedAddOn', 'service-network-policy'), perService, esName));
@@ -260,11 +260,12 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
       namespace: 'projectsveltos',
       name: ref.name,
     });
-    const ingress = parse(cm.data['ingress.yaml']!) as Record<string, any>;
-    const paths = ingress.spec.rules[0].http.paths as {
-      path: string;
-      backend: { service: { port: { number: number } } };
-    }[];
+    const ingress = parse(cm.data['ingress.yaml']!) as {
+      spec: {
+        rules: { http: { paths: { path: string; backend: { service: { port: { number: number } } } }[] } }[];
+      };
+    };
+    const paths = ingress.spec.rules[0]!.http.paths;
     assert.deepEqual(
       paths.map((p) => [p.path, p.backend.service.port.number]),
       [

@@ -31,6 +31,8 @@ export interface ApplyOptions {
   /** Take ownership of conflicting fields (what a controller reconciling desired state wants). */
   force?: boolean;
   subresource?: 'status';
+  /** Validate and compute the result without persisting it (`dryRun=All`). */
+  dryRun?: boolean;
 }
 
 interface RequestOptions {
@@ -296,7 +298,12 @@ export class RestClient {
     return this.request<T>('PATCH', path, {
       body: object,
       contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: options.fieldManager, force: options.force ?? true, fieldValidation: 'Strict' },
+      query: {
+        fieldManager: options.fieldManager,
+        force: options.force ?? true,
+        fieldValidation: 'Strict',
+        dryRun: options.dryRun ? 'All' : undefined,
+      },
     });
   }
 

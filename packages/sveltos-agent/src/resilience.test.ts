@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { crds, DEPLOYED_BY_SVELTOS_ANNOTATION, EventReportKind, EventSourceKind, eventReportName } from '@sveltos-ts/api';
+import {
+  crds,
+  DEPLOYED_BY_SVELTOS_ANNOTATION,
+  EventReportKind,
+  EventSourceKind,
+  eventReportName,
+} from '@sveltos-ts/api';
 import { LuaRuntime } from '@sveltos-ts/evaluation';
 import { type KubeObject, RestClient } from '@sveltos-ts/kube';
 import { TestEnv } from '@sveltos-ts/testenv';
@@ -41,7 +47,13 @@ async function agentCredentials(namespace: string): Promise<RestClient> {
   const credentials = await env.cluster('mgmt').mintServiceAccountKubeconfig({
     namespace,
     name: 'sveltos-agent',
-    rules: [{ apiGroups: ['lib.projectsveltos.io'], resources: ['eventreports'], verbs: ['get', 'create', 'patch', 'delete'] }],
+    rules: [
+      {
+        apiGroups: ['lib.projectsveltos.io'],
+        resources: ['eventreports'],
+        verbs: ['get', 'create', 'patch', 'delete'],
+      },
+    ],
   });
   return new RestClient(credentials.kubeConfig());
 }
@@ -82,8 +94,14 @@ describe('sveltos-agent under failures', () => {
     };
     const names = async (): Promise<string | undefined> => {
       const report = await mgmt.getOrUndefined(ref);
-      const matching = (report?.spec as { matchingResources?: Array<{ name: string }> } | undefined)?.matchingResources;
-      return report ? (matching ?? []).map((m) => m.name).sort().join(',') : undefined;
+      const matching = (report?.spec as { matchingResources?: Array<{ name: string }> } | undefined)
+        ?.matchingResources;
+      return report
+        ? (matching ?? [])
+            .map((m) => m.name)
+            .sort()
+            .join(',')
+        : undefined;
     };
     try {
       await edge.create(service('before'));
@@ -95,7 +113,11 @@ describe('sveltos-agent under failures', () => {
       await sleep(60_000);
       await mgmtCluster.start();
 
-      await until('the report to converge', async () => ((await names()) === 'during' ? true : undefined), 120_000);
+      await until(
+        'the report to converge',
+        async () => ((await names()) === 'during' ? true : undefined),
+        120_000,
+      );
     } finally {
       await agent.stop();
     }
@@ -103,7 +125,9 @@ describe('sveltos-agent under failures', () => {
 
   it("cannot write into another cluster's namespace, and keeps retrying without crashing", async () => {
     const mgmt = new RestClient(env.cluster('mgmt').kubeConfig());
-    await mgmt.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'victim-ns' } }).catch(() => {});
+    await mgmt
+      .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'victim-ns' } })
+      .catch(() => {});
     const ownCredentials = await agentCredentials('liar-ns');
     // an agent told to speak for a cluster in victim-ns, holding credentials for liar-ns only
     const liar = new SveltosAgent({
@@ -114,9 +138,13 @@ describe('sveltos-agent under failures', () => {
     });
     liar.start();
     try {
-      await until('the agent to sync', async () => (liar.synced() && liar.status().length > 0 ? true : undefined));
+      await until('the agent to sync', async () =>
+        liar.synced() && liar.status().length > 0 ? true : undefined,
+      );
       await sleep(1_500);
-      const victims = await mgmt.list(EventReportKind.apiVersion, EventReportKind.kind, { namespace: 'victim-ns' });
+      const victims = await mgmt.list(EventReportKind.apiVersion, EventReportKind.kind, {
+        namespace: 'victim-ns',
+      });
       assert.deepEqual(victims.items, [], 'nothing was written into the other namespace');
       assert.equal(liar.status()[0]?.reported, false);
     } finally {

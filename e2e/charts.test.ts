@@ -1,0 +1,101 @@
+// The Helm charts, rendered by the real helm (built by testenv) and validated by a real API server with a
+// server-side dry run: every object must be accepted as it would be installed.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { KubeObject, RestClient } from '@sveltos-ts/kube';
+import { ensureBinaries } from '@sveltos-ts/testenv';
+import { parseAllDocuments } from 'yaml';
+import { adminClient, createNamespace, uniqueName } from './support.ts';
+
+const run = promisify(execFile);
+const agentChart = fileURLToPath(new URL('../charts/sveltos-agent', import.meta.url));
+let helm: string;
+let client: RestClient;
+
+async function render(namespace: string, values: string[]): Promise<KubeObject[]> {
+  const { stdout } = await run(helm, [
+    'template',
+    'agent',
+    agentChart,
+    '--namespace',
+    namespace,
+    ...values.flatMap((v) => ['--set', v]),
+  ]);
+  return parseAllDocuments(stdout)
+    .map((doc) => doc.toJSON() as KubeObject | null)
+    .filter((doc): doc is KubeObject => doc !== null);
+}
+
+describe('charts/sveltos-agent', () => {
+  before(async () => {
+    helm = (await ensureBinaries(() => {})).helm;
+    client = await adminClient('cluster-a');
+  });
+
+  it('passes helm lint', async () => {
+    const { stdout } = await run(helm, ['lint', agentChart, '--set', 'cluster.namespace=ns,cluster.name=c']);
+    assert.match(stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  for (const workload of ['DaemonSet', 'Deployment']) {
+    it(`renders a ${workload} the API server accepts (server-side dry run)`, async () => {
+      const namespace = uniqueName('agent-chart');
+      await createNamespace(client, namespace);
+      const objects = await render(namespace, [
+        `workload=${workload}`,
+        'cluster.namespace=fleet',
+        'cluster.name=edge-1',
+        'cluster.type=Capi',
+      ]);
+      const kinds = objects.map((o) => o.kind).sort();
+      assert.deepEqual(
+        kinds,
+        ['ClusterRole', 'ClusterRoleBinding', workload, 'Role', 'RoleBinding', 'ServiceAccount'].sort(),
+      );
+      for (const object of objects) {
+        const accepted = await client.apply(object, { fieldManager: 'chart-test', dryRun: true });
+        assert.equal(accepted.kind, object.kind);
+      }
+      const agent = objects.find((o) => o.kind === workload) as KubeObject & {
+        spec: { template: { spec: { containers: Array<{ args: string[] }> } } };
+      };
+      const args = agent.spec.template.spec.containers[0]!.args;
+      assert.ok(args.includes('--cluster-type=Capi'));
+      assert.ok(args.includes('--leader-elect'), 'leader election is on by default');
+      assert.ok(args.includes(`--leader-election-namespace=${namespace}`));
+    });
+  }
+
+  it('refuses missing or contradictory values with a clear message', async () => {
+    const failure = (values: string[]) =>
+      render('x', values).then(
+        () => assert.fail('helm template should fail'),
+        (error: { stderr: string }) => error.stderr,
+      );
+    assert.match(await failure([]), /cluster\.namespace and cluster\.name are required/);
+    assert.match(
+      await failure(['cluster.namespace=a', 'cluster.name=b', 'workload=Job']),
+      /DaemonSet or Deployment/,
+    );
+    assert.match(
+      await failure([
+        'cluster.namespace=a',
+        'cluster.name=b',
+        'workload=Deployment',
+        'replicas=3',
+        'leaderElection=false',
+      ]),
+      /several replicas need leaderElection/,
+    );
+  });
+
+  it('keeps the chart free of hard-coded namespaces', async () => {
+    const objects = await render('chosen-ns', ['cluster.namespace=a', 'cluster.name=b']);
+    for (const object of objects.filter((o) => o.metadata.namespace !== undefined)) {
+      assert.equal(object.metadata.namespace, 'chosen-ns', `${object.kind} ${object.metadata.name}`);
+    }
+  });
+});
