@@ -22,6 +22,7 @@ import {
   eventually,
   profilesOf,
   registerCluster,
+  reportRef,
   scopedManager,
   writeReport,
 } from './test-support.ts';
@@ -193,9 +194,7 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
     assert.deepEqual(policy.spec.podSelector.matchLabels, { 'app.kubernetes.io/name': 'MyApp' });
     assert.deepEqual(policy.spec.ingress[0]!.ports, [{ port: 80 }]);
     const er = await eventually('report Processed', async () => {
-      const er = await admin.get<KubeObject & { status?: { phase?: string } }>(
-        agentReport({ ...report, resources: [] }) as never,
-      );
+      const er = await admin.get<KubeObject & { status?: { phase?: string } }>(reportRef(report));
       return er.status?.phase === 'Processed' ? er : undefined;
     });
     assert.equal((er.status as { failureMessage?: string }).failureMessage, undefined);
@@ -225,14 +224,7 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
   });
 
   it('the report deleted → its profiles and ConfigMaps are removed', async () => {
-    await admin.delete(
-      agentReport({
-        clusterNamespace: ns,
-        clusterName: 'workload',
-        eventSource: esName,
-        resources: [],
-      }) as never,
-    );
+    await admin.delete(reportRef({ clusterNamespace: ns, clusterName: 'workload', eventSource: esName }));
     await eventually('no profiles', async () => (await profilesOf(admin, perService)).length === 0);
     await eventually('no ConfigMaps', async () => (await configMapsOf(admin, perService)).length === 0);
   });

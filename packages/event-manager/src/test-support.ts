@@ -132,6 +132,16 @@ export function agentReport(r: ReportInput): KubeObject {
   };
 }
 
+/** The ObjectRef of the report `agentReport(r)` describes. */
+export function reportRef(r: Omit<ReportInput, 'resources'>) {
+  return {
+    apiVersion: 'lib.projectsveltos.io/v1beta1',
+    kind: 'EventReport',
+    namespace: r.clusterNamespace,
+    name: eventReportName(r.clusterType ?? 'Sveltos', r.eventSource, r.clusterName),
+  };
+}
+
 /** Creates or updates (server-side apply, agent's field manager) the report. */
 export async function writeReport(client: RestClient, r: ReportInput): Promise<void> {
   await client.apply(agentReport(r), { fieldManager: 'sveltos-agent', force: true });

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// The sveltos-agent process, hosted in the managed cluster (SPEC §2 (a)): it evaluates that cluster and
-// pushes EventReports to the management cluster with credentials limited to its cluster's namespace.
+// The sveltos-agent process, in either hosting of SPEC §2:
+//  --hosting=managed     in the managed cluster; pushes EventReports to the management cluster with
+//                        credentials limited to its cluster's namespace (the Helm chart's way);
+//  --hosting=management  in the management cluster; one agent per registered cluster, each watching its
+//                        cluster through the kubeconfig Secret it was registered with.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CLUSTER_TYPES, type ClusterType } from '@sveltos-ts/api';
+import { ClusterRegistry } from '@sveltos-ts/clusters';
 import { LuaRuntime } from '@sveltos-ts/evaluation';
 import { LeaderElector, type LogLevel, RestClient } from '@sveltos-ts/kube';
 import { ProcessRuntime } from '@sveltos-ts/runtime';
@@ -12,19 +16,29 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SveltosAgent } from './agent.ts';
 import { fileBackedClient } from './credentials.ts';
 import { evaluationCompiler } from './evaluator.ts';
+import { AgentFleet } from './fleet.ts';
 import { agentMetrics } from './metrics.ts';
 
 interface Flags {
+  hosting: 'managed' | 'management';
   kubeconfig?: string;
-  managementKubeconfig: string;
-  clusterNamespace: string;
-  clusterName: string;
+  managementKubeconfig?: string;
+  clusterNamespace?: string;
+  clusterName?: string;
   clusterType: ClusterType;
   metricsPort: number;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   coalesceMs: number;
   logLevel: LogLevel;
+}
+
+/** What runs while this replica leads (or always, without leader election). */
+interface Workload {
+  start(): void;
+  stop(): Promise<void>;
+  synced(): boolean;
+  watchedObjects(): number;
 }
 
 function integer(value: string): number {
@@ -35,11 +49,25 @@ function integer(value: string): number {
 }
 
 const program = new Command('sveltos-agent')
-  .description('Evaluates EventSources in this cluster and reports matches to the management cluster')
-  .option('--kubeconfig <path>', 'the managed cluster (default: in-cluster config or $KUBECONFIG)')
-  .requiredOption('--management-kubeconfig <path>', 'credentials for EventReports in the management cluster')
-  .requiredOption('--cluster-namespace <ns>', 'namespace of this cluster in the management cluster')
-  .requiredOption('--cluster-name <name>', 'name of this cluster in the management cluster')
+  .description('Evaluates EventSources and reports matches to the management cluster as EventReports')
+  .addOption(
+    new Option(
+      '--hosting <where>',
+      'managed: in the managed cluster; management: one agent per registered cluster',
+    )
+      .choices(['managed', 'management'])
+      .default('managed'),
+  )
+  .option(
+    '--kubeconfig <path>',
+    'the cluster this process runs in (default: in-cluster config or $KUBECONFIG)',
+  )
+  .option(
+    '--management-kubeconfig <path>',
+    'managed hosting: credentials for EventReports in the management cluster',
+  )
+  .option('--cluster-namespace <ns>', 'managed hosting: namespace of this cluster in the management cluster')
+  .option('--cluster-name <name>', 'managed hosting: name of this cluster in the management cluster')
   .addOption(
     new Option('--cluster-type <type>', 'how the cluster is registered')
       .choices(CLUSTER_TYPES)
@@ -57,48 +85,78 @@ const program = new Command('sveltos-agent')
   .showHelpAfterError();
 
 async function main(flags: Flags): Promise<void> {
+  if (flags.hosting === 'managed') {
+    const missing = (['managementKubeconfig', 'clusterNamespace', 'clusterName'] as const).filter(
+      (f) => !flags[f],
+    );
+    if (missing.length > 0) {
+      const names = missing.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      program.error(`--hosting=managed needs ${names.join(', ')}`, { exitCode: 2 });
+    }
+  }
   const runtime = new ProcessRuntime({ name: 'sveltos-agent', logLevel: flags.logLevel });
-  const managedConfig = new KubeConfig();
-  if (flags.kubeconfig) managedConfig.loadFromFile(flags.kubeconfig);
-  else managedConfig.loadFromDefault();
-  const managedClient = new RestClient(managedConfig);
-  const lua = await LuaRuntime.create();
+  const config = new KubeConfig();
+  if (flags.kubeconfig) config.loadFromFile(flags.kubeconfig);
+  else config.loadFromDefault();
+  const local = new RestClient(config);
+  const compile = evaluationCompiler(await LuaRuntime.create());
 
-  let agent: SveltosAgent | undefined;
-  const startAgent = (): SveltosAgent => {
-    const created: SveltosAgent = new SveltosAgent({
-      cluster: { namespace: flags.clusterNamespace, name: flags.clusterName, type: flags.clusterType },
-      managedClient,
-      reportClient: fileBackedClient(flags.managementKubeconfig),
-      compile: evaluationCompiler(lua),
+  let registry: ClusterRegistry | undefined;
+  if (flags.hosting === 'management') {
+    // the event-manager owns SveltosCluster status; this process only reads it
+    registry = new ClusterRegistry({ client: local, logger: runtime.logger, manageStatus: false });
+    await registry.start();
+    runtime.onShutdown('cluster registry', () => registry?.stop());
+  }
+
+  let workload: Workload | undefined;
+  const createWorkload = (): Workload => {
+    const metrics = agentMetrics(runtime.metrics, () => workload?.watchedObjects() ?? 0);
+    if (registry) {
+      return new AgentFleet({
+        registry,
+        managementClient: local,
+        compile,
+        coalesceMs: flags.coalesceMs,
+        logger: runtime.logger,
+        metrics,
+      });
+    }
+    return new SveltosAgent({
+      cluster: { namespace: flags.clusterNamespace!, name: flags.clusterName!, type: flags.clusterType },
+      managedClient: local,
+      reportClient: fileBackedClient(flags.managementKubeconfig!),
+      compile,
       coalesceMs: flags.coalesceMs,
       logger: runtime.logger,
-      metrics: agentMetrics(runtime.metrics, () => created.watchedObjects()),
+      metrics,
     });
-    created.start();
-    return created;
+  };
+  const begin = (): void => {
+    workload = createWorkload();
+    workload.start();
   };
 
-  runtime.addReadiness('informers', () => (agent ? agent.synced() || 'informers not synced' : 'not leading'));
-  runtime.onShutdown('agent', () => agent?.stop());
+  runtime.addReadiness('informers', () =>
+    workload ? workload.synced() || 'informers not synced' : 'not leading',
+  );
+  runtime.onShutdown('agent', () => workload?.stop());
   await runtime.listen(flags.metricsPort, '0.0.0.0');
 
   if (!flags.leaderElect) {
-    agent = startAgent();
+    begin();
     return;
   }
   const elector = new LeaderElector({
-    client: managedClient,
+    client: local,
     namespace: flags.leaderElectionNamespace,
-    name: `sveltos-agent-${flags.clusterName}`,
+    name: flags.hosting === 'managed' ? `sveltos-agent-${flags.clusterName}` : 'sveltos-agent-management',
     identity: `${hostname()}-${randomBytes(4).toString('hex')}`,
     logger: runtime.logger,
-    onStartedLeading: () => {
-      agent = startAgent();
-    },
+    onStartedLeading: begin,
     onStoppedLeading: () => {
-      const stopping = agent;
-      agent = undefined;
+      const stopping = workload;
+      workload = undefined;
       void stopping?.stop();
     },
   });

@@ -137,7 +137,11 @@ const hpa = (ns: string, name: string, target: string): Obj => ({
   metadata: { namespace: ns, name },
   spec: { scaleTargetRef: { kind: 'Deployment', name: target }, minReplicas: 1, maxReplicas: 3 },
 });
-const dep = (ns: string, name: string): Obj => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: ns, name } });
+const dep = (ns: string, name: string): Obj => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { namespace: ns, name },
+});
 
 const SERVICE_DERIVER = `
 function evaluate()
@@ -233,34 +237,151 @@ function evaluate()
   return hs
 end`;
 
-const cm = (ns: string, name: string): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name }, data: { k: 'v' } });
+const cm = (ns: string, name: string): Obj => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { namespace: ns, name },
+  data: { k: 'v' },
+});
 
 const corpus: Case[] = [
-  { name: 'testdata:service/https/matching.yaml#0', script: HTTPS, input: svc('s', [80, 443]), expect: { matching: true, message: '' } },
-  { name: 'testdata:service/https/non-matching.yaml#0', script: HTTPS, input: svc('s', [80]), expect: { matching: false, message: '' } },
-  { name: 'testdata:service/labels/matching.yaml#0', script: LABEL_FV, input: svc('s', [80], { sveltos: 'fv' }), expect: { matching: true, message: '' } },
-  { name: 'unit:degradedDeployment(3,1)', script: DEGRADED, input: deployment(3, 1), expect: { matching: true, message: 'Available replicas does not match requested replicas' } },
-  { name: 'unit:degradedDeployment(3,3)', script: DEGRADED, input: deployment(3, 3), expect: { matching: false, message: 'Available replicas matches requested replicas' } },
-  { name: 'event-manager:create-network-policy', script: LABEL_FV, input: svc('s', [80], { sveltos: 'fv', app: 'x' }), expect: { matching: true, message: '' } },
-  { name: 'event-manager:cross-clusters(no status)', script: LB_INGRESS, input: { ...svc('s', [80]), spec: { type: 'LoadBalancer' } }, expect: { error: 'LUA_RUNTIME', match: /attempt to index a nil value/ } },
-  { name: 'event-manager:cross-clusters(ingress)', script: LB_INGRESS, input: { ...svc('s', [80]), spec: { type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } }, expect: { matching: true, message: '' } },
-  { name: 'event-manager:cross-clusters(empty lb)', script: LB_INGRESS, input: { ...svc('s', [80]), spec: { type: 'LoadBalancer' }, status: { loadBalancer: {} } }, expect: { matching: false, message: '' } },
-  { name: 'docs:addon_event_deployment lua (match)', script: LABEL_FV, input: svc('s', [80], { sveltos: 'fv' }), expect: { matching: true, message: '' } },
-  { name: 'docs:addon_event_deployment lua (nolabels)', script: LABEL_FV, input: svc('s', [80]), expect: { matching: false, message: '' } },
-  { name: 'docs:api_gateway_contour (80)', script: PORT_80, input: svc('s', [80]), expect: { matching: true, message: '' } },
-  { name: 'docs:api_gateway_contour (443)', script: PORT_80, input: svc('s', [443]), expect: { matching: false, message: '' } },
-  { name: 'docs:loadbalancer (label)', script: LB_CLASS, input: svc('s', [80], { 'lb.buttah.cloud/class': 'premium' }), expect: { matching: true, message: '' } },
-  { name: 'docs:loadbalancer (no labels -> runtime error)', script: LB_CLASS, input: svc('s', [80]), expect: { error: 'LUA_RUNTIME', match: /attempt to index a nil value/ } },
-  { name: 'docs:otel (plain ns)', script: OTEL, input: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } }, expect: { matching: true, message: '' } },
-  { name: 'docs:otel (kube-system)', script: OTEL, input: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } }, expect: { matching: false, message: '' } },
-  { name: 'docs:otel (exempt)', script: OTEL, input: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps', labels: { 'otel-exempt': 'true' } } }, expect: { matching: false, message: '' } },
-  { name: 'docs:aggregated_selection (1 orphan hpa)', script: ORPHAN_HPA, input: [dep('ns1', 'web'), hpa('ns1', 'web', 'web'), hpa('ns1', 'orphan', 'gone')], expect: { resources: ['HorizontalPodAutoscaler:ns1/orphan'] } },
-  { name: 'docs:aggregated_selection (none)', script: ORPHAN_HPA, input: [dep('ns1', 'web'), hpa('ns1', 'web', 'web')], expect: { resources: [] } },
+  {
+    name: 'testdata:service/https/matching.yaml#0',
+    script: HTTPS,
+    input: svc('s', [80, 443]),
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'testdata:service/https/non-matching.yaml#0',
+    script: HTTPS,
+    input: svc('s', [80]),
+    expect: { matching: false, message: '' },
+  },
+  {
+    name: 'testdata:service/labels/matching.yaml#0',
+    script: LABEL_FV,
+    input: svc('s', [80], { sveltos: 'fv' }),
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'unit:degradedDeployment(3,1)',
+    script: DEGRADED,
+    input: deployment(3, 1),
+    expect: { matching: true, message: 'Available replicas does not match requested replicas' },
+  },
+  {
+    name: 'unit:degradedDeployment(3,3)',
+    script: DEGRADED,
+    input: deployment(3, 3),
+    expect: { matching: false, message: 'Available replicas matches requested replicas' },
+  },
+  {
+    name: 'event-manager:create-network-policy',
+    script: LABEL_FV,
+    input: svc('s', [80], { sveltos: 'fv', app: 'x' }),
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'event-manager:cross-clusters(no status)',
+    script: LB_INGRESS,
+    input: { ...svc('s', [80]), spec: { type: 'LoadBalancer' } },
+    expect: { error: 'LUA_RUNTIME', match: /attempt to index a nil value/ },
+  },
+  {
+    name: 'event-manager:cross-clusters(ingress)',
+    script: LB_INGRESS,
+    input: {
+      ...svc('s', [80]),
+      spec: { type: 'LoadBalancer' },
+      status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } },
+    },
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'event-manager:cross-clusters(empty lb)',
+    script: LB_INGRESS,
+    input: { ...svc('s', [80]), spec: { type: 'LoadBalancer' }, status: { loadBalancer: {} } },
+    expect: { matching: false, message: '' },
+  },
+  {
+    name: 'docs:addon_event_deployment lua (match)',
+    script: LABEL_FV,
+    input: svc('s', [80], { sveltos: 'fv' }),
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'docs:addon_event_deployment lua (nolabels)',
+    script: LABEL_FV,
+    input: svc('s', [80]),
+    expect: { matching: false, message: '' },
+  },
+  {
+    name: 'docs:api_gateway_contour (80)',
+    script: PORT_80,
+    input: svc('s', [80]),
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'docs:api_gateway_contour (443)',
+    script: PORT_80,
+    input: svc('s', [443]),
+    expect: { matching: false, message: '' },
+  },
+  {
+    name: 'docs:loadbalancer (label)',
+    script: LB_CLASS,
+    input: svc('s', [80], { 'lb.buttah.cloud/class': 'premium' }),
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'docs:loadbalancer (no labels -> runtime error)',
+    script: LB_CLASS,
+    input: svc('s', [80]),
+    expect: { error: 'LUA_RUNTIME', match: /attempt to index a nil value/ },
+  },
+  {
+    name: 'docs:otel (plain ns)',
+    script: OTEL,
+    input: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } },
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'docs:otel (kube-system)',
+    script: OTEL,
+    input: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } },
+    expect: { matching: false, message: '' },
+  },
+  {
+    name: 'docs:otel (exempt)',
+    script: OTEL,
+    input: {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'apps', labels: { 'otel-exempt': 'true' } },
+    },
+    expect: { matching: false, message: '' },
+  },
+  {
+    name: 'docs:aggregated_selection (1 orphan hpa)',
+    script: ORPHAN_HPA,
+    input: [dep('ns1', 'web'), hpa('ns1', 'web', 'web'), hpa('ns1', 'orphan', 'gone')],
+    expect: { resources: ['HorizontalPodAutoscaler:ns1/orphan'] },
+  },
+  {
+    name: 'docs:aggregated_selection (none)',
+    script: ORPHAN_HPA,
+    input: [dep('ns1', 'web'), hpa('ns1', 'web', 'web')],
+    expect: { resources: [] },
+  },
   {
     name: 'docs:mcs service-deriver',
     script: SERVICE_DERIVER,
     input: [
-      { apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceExport', metadata: { namespace: 'a', name: 's1' } },
+      {
+        apiVersion: 'multicluster.x-k8s.io/v1alpha1',
+        kind: 'ServiceExport',
+        metadata: { namespace: 'a', name: 's1' },
+      },
       { ...svc('s1', [80]), metadata: { namespace: 'a', name: 's1' } },
       { ...svc('s2', [80]), metadata: { namespace: 'a', name: 's2' } },
     ],
@@ -270,9 +391,22 @@ const corpus: Case[] = [
     name: 'docs:mcs endpoint-mirror',
     script: ENDPOINT_MIRROR,
     input: [
-      { apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceExport', metadata: { namespace: 'a', name: 's1' } },
-      { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: 'a', name: 's1-abc', labels: { 'kubernetes.io/service-name': 's1' } }, endpoints: [{ addresses: ['10.0.0.1'] }] },
-      { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: 'a', name: 's2-xyz', labels: { 'kubernetes.io/service-name': 's2' } } },
+      {
+        apiVersion: 'multicluster.x-k8s.io/v1alpha1',
+        kind: 'ServiceExport',
+        metadata: { namespace: 'a', name: 's1' },
+      },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { namespace: 'a', name: 's1-abc', labels: { 'kubernetes.io/service-name': 's1' } },
+        endpoints: [{ addresses: ['10.0.0.1'] }],
+      },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { namespace: 'a', name: 's2-xyz', labels: { 'kubernetes.io/service-name': 's2' } },
+      },
     ],
     expect: { resources: ['EndpointSlice:a/s1-abc'] },
   },
@@ -280,7 +414,11 @@ const corpus: Case[] = [
     name: 'docs:cluster_inventory_push_model',
     script: INVENTORY,
     input: [
-      { apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'c', name: 'c1', labels: { 'inventory/consumer': 'consumer1' } } },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { namespace: 'c', name: 'c1', labels: { 'inventory/consumer': 'consumer1' } },
+      },
       { apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'c', name: 'other' } },
     ],
     expect: { resources: ['InventorySecretTarget:mgmt/c1--consumer1'] },
@@ -294,9 +432,18 @@ const corpus: Case[] = [
         kind: 'Pod',
         metadata: { namespace: 'default', name: 'p' },
         spec: {
-          containers: [{ name: 'c', env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'env-cm', key: 'a' } } }], envFrom: [{ configMapRef: { name: 'envfrom-cm' } }] }],
+          containers: [
+            {
+              name: 'c',
+              env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'env-cm', key: 'a' } } }],
+              envFrom: [{ configMapRef: { name: 'envfrom-cm' } }],
+            },
+          ],
           initContainers: [{ name: 'i', envFrom: [{ configMapRef: { name: 'init-cm' } }] }],
-          volumes: [{ name: 'v', configMap: { name: 'vol-cm' } }, { name: 'p', projected: { sources: [{ configMap: { name: 'proj-cm' } }] } }],
+          volumes: [
+            { name: 'v', configMap: { name: 'vol-cm' } },
+            { name: 'p', projected: { sources: [{ configMap: { name: 'proj-cm' } }] } },
+          ],
         },
       },
       cm('default', 'env-cm'),
@@ -312,30 +459,140 @@ const corpus: Case[] = [
 
 const one = svc('s', [80]);
 const edges: Case[] = [
-  { name: 'edge:return nothing', script: 'function evaluate() end', input: one, expect: { error: 'LUA_RESULT', match: /not a lua table/ } },
-  { name: 'edge:return true', script: 'function evaluate() return true end', input: one, expect: { error: 'LUA_RESULT', match: /not a lua table/ } },
-  { name: 'edge:matching string', script: 'function evaluate() return {matching = "true"} end', input: one, expect: { error: 'LUA_RESULT', match: /`matching` must be a boolean, got a string/ } },
-  { name: 'edge:matching number', script: 'function evaluate() return {matching = 1} end', input: one, expect: { error: 'LUA_RESULT', match: /`matching` must be a boolean, got a number/ } },
-  { name: 'edge:Matching capitalized', script: 'function evaluate() return {Matching = true} end', input: one, expect: { matching: true, message: '' } },
-  { name: 'edge:MATCHING upper', script: 'function evaluate() return {MATCHING = true} end', input: one, expect: { matching: true, message: '' } },
-  { name: 'edge:matching nil', script: 'function evaluate() return {message = "m"} end', input: one, expect: { matching: false, message: 'm' } },
-  { name: 'edge:message number', script: 'function evaluate() return {matching = true, message = 3} end', input: one, expect: { error: 'LUA_RESULT', match: /`message` must be a string/ } },
-  { name: 'edge:array result', script: 'function evaluate() return {true, "x"} end', input: one, expect: { error: 'LUA_RESULT', match: /array/ } },
-  { name: 'edge:mixed result', script: 'function evaluate() return {matching = true, [1] = "x"} end', input: one, expect: { error: 'LUA_RESULT', match: /array/ } },
-  { name: 'edge:error()', script: 'function evaluate() error("boom") end', input: one, expect: { error: 'LUA_RUNTIME', match: /boom/ } },
-  { name: 'edge:extra fields', script: 'function evaluate() return {matching = true, other = {1, 2}, x = 3} end', input: one, expect: { matching: true, message: '' } },
+  {
+    name: 'edge:return nothing',
+    script: 'function evaluate() end',
+    input: one,
+    expect: { error: 'LUA_RESULT', match: /not a lua table/ },
+  },
+  {
+    name: 'edge:return true',
+    script: 'function evaluate() return true end',
+    input: one,
+    expect: { error: 'LUA_RESULT', match: /not a lua table/ },
+  },
+  {
+    name: 'edge:matching string',
+    script: 'function evaluate() return {matching = "true"} end',
+    input: one,
+    expect: { error: 'LUA_RESULT', match: /`matching` must be a boolean, got a string/ },
+  },
+  {
+    name: 'edge:matching number',
+    script: 'function evaluate() return {matching = 1} end',
+    input: one,
+    expect: { error: 'LUA_RESULT', match: /`matching` must be a boolean, got a number/ },
+  },
+  {
+    name: 'edge:Matching capitalized',
+    script: 'function evaluate() return {Matching = true} end',
+    input: one,
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'edge:MATCHING upper',
+    script: 'function evaluate() return {MATCHING = true} end',
+    input: one,
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'edge:matching nil',
+    script: 'function evaluate() return {message = "m"} end',
+    input: one,
+    expect: { matching: false, message: 'm' },
+  },
+  {
+    name: 'edge:message number',
+    script: 'function evaluate() return {matching = true, message = 3} end',
+    input: one,
+    expect: { error: 'LUA_RESULT', match: /`message` must be a string/ },
+  },
+  {
+    name: 'edge:array result',
+    script: 'function evaluate() return {true, "x"} end',
+    input: one,
+    expect: { error: 'LUA_RESULT', match: /array/ },
+  },
+  {
+    name: 'edge:mixed result',
+    script: 'function evaluate() return {matching = true, [1] = "x"} end',
+    input: one,
+    expect: { error: 'LUA_RESULT', match: /array/ },
+  },
+  {
+    name: 'edge:error()',
+    script: 'function evaluate() error("boom") end',
+    input: one,
+    expect: { error: 'LUA_RUNTIME', match: /boom/ },
+  },
+  {
+    name: 'edge:extra fields',
+    script: 'function evaluate() return {matching = true, other = {1, 2}, x = 3} end',
+    input: one,
+    expect: { matching: true, message: '' },
+  },
   // deviation (docs/evaluation-deviations.md): upstream fails on `resources = {}` and keeps a stale report
-  { name: 'edge:agg empty resources table', script: 'function evaluate() return {resources = {}} end', input: [one], expect: { resources: [] } },
-  { name: 'edge:agg nil resources', script: 'function evaluate() return {message = "none"} end', input: [one], expect: { resources: [], message: 'none' } },
-  { name: 'edge:agg resource missing kind', script: 'function evaluate() return {resources = {{metadata = {name = "x"}}}} end', input: [one], expect: { error: 'LUA_RESULT', match: /no `kind`/ } },
-  { name: 'edge:agg resources map not array', script: 'function evaluate() return {resources = {a = resources[1]}} end', input: [one], expect: { error: 'LUA_RESULT', match: /named keys/ } },
-  { name: 'edge:agg passthrough', script: 'function evaluate() return {resources = resources} end', input: [cm('d', 'c')], expect: { resources: ['ConfigMap:d/c'] } },
-  { name: 'edge:syntax error', script: 'function evaluate() local x = return end', input: one, expect: { error: 'LUA_SYNTAX' } },
-  { name: 'edge:no evaluate fn', script: 'local x = 1', input: one, expect: { error: 'LUA_RUNTIME', match: /no global function evaluate/ } },
-  { name: 'edge:evaluate(arg) param', script: 'function evaluate(o) return {matching = o.kind == "Service"} end', input: one, expect: { matching: true, message: '' } },
-  { name: 'edge:obj at top-level', script: 'local seen = tostring(obj) function evaluate() return {matching = true, message = seen} end', input: one, expect: { matching: true, message: 'nil' } },
+  {
+    name: 'edge:agg empty resources table',
+    script: 'function evaluate() return {resources = {}} end',
+    input: [one],
+    expect: { resources: [] },
+  },
+  {
+    name: 'edge:agg nil resources',
+    script: 'function evaluate() return {message = "none"} end',
+    input: [one],
+    expect: { resources: [], message: 'none' },
+  },
+  {
+    name: 'edge:agg resource missing kind',
+    script: 'function evaluate() return {resources = {{metadata = {name = "x"}}}} end',
+    input: [one],
+    expect: { error: 'LUA_RESULT', match: /no `kind`/ },
+  },
+  {
+    name: 'edge:agg resources map not array',
+    script: 'function evaluate() return {resources = {a = resources[1]}} end',
+    input: [one],
+    expect: { error: 'LUA_RESULT', match: /named keys/ },
+  },
+  {
+    name: 'edge:agg passthrough',
+    script: 'function evaluate() return {resources = resources} end',
+    input: [cm('d', 'c')],
+    expect: { resources: ['ConfigMap:d/c'] },
+  },
+  {
+    name: 'edge:syntax error',
+    script: 'function evaluate() local x = return end',
+    input: one,
+    expect: { error: 'LUA_SYNTAX' },
+  },
+  {
+    name: 'edge:no evaluate fn',
+    script: 'local x = 1',
+    input: one,
+    expect: { error: 'LUA_RUNTIME', match: /no global function evaluate/ },
+  },
+  {
+    name: 'edge:evaluate(arg) param',
+    script: 'function evaluate(o) return {matching = o.kind == "Service"} end',
+    input: one,
+    expect: { matching: true, message: '' },
+  },
+  {
+    name: 'edge:obj at top-level',
+    script: 'local seen = tostring(obj) function evaluate() return {matching = true, message = seen} end',
+    input: one,
+    expect: { matching: true, message: 'nil' },
+  },
   // go(test) and Lua 5.4 keep integer arrays (2); only upstream production drops them (0): we keep them
-  { name: 'edge:int array drop (intMode)', script: 'function evaluate() return {matching = true, message = tostring(#obj.spec.groups)} end', input: { ...one, spec: { groups: [1000, 2000] } }, expect: { matching: true, message: '2' } },
+  {
+    name: 'edge:int array drop (intMode)',
+    script: 'function evaluate() return {matching = true, message = tostring(#obj.spec.groups)} end',
+    input: { ...one, spec: { groups: [1000, 2000] } },
+    expect: { matching: true, message: '2' },
+  },
 ];
 
 let rt: LuaRuntime;
@@ -348,7 +605,10 @@ function run(c: Case): { matching: boolean; message: string } | { resources: str
   const script = rt.compile(c.script, c.name);
   try {
     if (Array.isArray(c.input)) {
-      const r = rt.aggregate(script, c.input.map((o) => rt.marshal(o, 1)));
+      const r = rt.aggregate(
+        script,
+        c.input.map((o) => rt.marshal(o, 1)),
+      );
       const ids = r.resources.map((o) => {
         const m = o.metadata as { namespace?: string; name?: string };
         return `${String(o.kind)}:${m.namespace}/${m.name}`;
@@ -373,7 +633,10 @@ for (const [group, cases] of [
           const want = c.expect;
           assert.throws(
             () => run(c),
-            (e: unknown) => e instanceof EvaluationError && e.code === want.error && (!want.match || want.match.test(e.message)),
+            (e: unknown) =>
+              e instanceof EvaluationError &&
+              e.code === want.error &&
+              (!want.match || want.match.test(e.message)),
           );
           return;
         }

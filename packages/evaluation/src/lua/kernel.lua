@@ -409,13 +409,32 @@ mathLib.log10 = function(x) return math.log(x, 10) end
 local osLib = { time = os.time, date = os.date, clock = os.clock, difftime = os.difftime }
 
 local function copyLib(src) local t = {}; for k, v in next, src do t[k] = v end; return t end
+
+-- A Lua-level hook is registered per thread: coroutines created by a script get the call's hook too.
+local cocreate, coresume, tpack = coroutine.create, coroutine.resume, table.pack
+local hooked = false
+local coroutineLib = copyLib(coroutine)
+coroutineLib.create = function(f)
+  local co = cocreate(f)
+  if hooked then sethook(co, hook, '', timedOut and 1 or HOOK_EVERY) end
+  return co
+end
+coroutineLib.wrap = function(f)
+  local co = coroutineLib.create(f)
+  return function(...)
+    local r = tpack(coresume(co, ...))
+    if not r[1] then error(r[2], 0) end
+    return tunpack(r, 2, r.n)
+  end
+end
+
 local libs = {
   string = stringLib,
   table = tableLib,
   math = mathLib,
   os = osLib,
   utf8 = copyLib(utf8),
-  coroutine = copyLib(coroutine),
+  coroutine = coroutineLib,
   strings = strings,
   json = {},
 }
@@ -534,7 +553,7 @@ local function release(id) chunks[id] = nil end
 local function startLimits(timeoutMs, maxInstructions)
   deadline = hostNow() + timeoutMs
   hookBudget = maxInstructions // HOOK_EVERY + 1
-  hookCalls, timedOut = 0, false
+  hookCalls, timedOut, hooked = 0, false, true
   sethook(hook, '', HOOK_EVERY)
 end
 
@@ -553,6 +572,7 @@ function run(id, global, arg, timeoutMs, maxInstructions)
     return evaluate(arg)
   end)
   sethook()
+  hooked = false
   stringMeta.__index = stringLib
   currentEnv = nil
   if timedOut then return STATUS_TIMEOUT, 'script exceeded its time limit' end

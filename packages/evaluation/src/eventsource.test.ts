@@ -1,0 +1,303 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decodeEventReportResources, type EventSource } from '@sveltos-ts/api';
+import { EvaluationError } from './errors.ts';
+import { compileEventSource, evaluateEventSource } from './eventsource.ts';
+import { LuaRuntime } from './lua/runtime.ts';
+import { groupByGVK, type KubeObject, PreparedObject } from './object.ts';
+
+let lua: LuaRuntime;
+before(async () => {
+  lua = await LuaRuntime.create();
+});
+after(() => lua.close());
+
+const es = (spec: EventSource['spec'], name = 'es'): EventSource =>
+  ({
+    apiVersion: 'lib.projectsveltos.io/v1beta1',
+    kind: 'EventSource',
+    metadata: { name },
+    spec,
+  }) as EventSource;
+
+const svc = (
+  ns: string,
+  name: string,
+  extra: Partial<KubeObject> = {},
+  labels?: Record<string, string>,
+): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { namespace: ns, name, ...(labels ? { labels } : {}) },
+  spec: { ports: [{ port: 80 }] },
+  ...extra,
+});
+const SERVICE = { group: '', version: 'v1', kind: 'Service' };
+const names = (r: { matchingResources: { namespace?: string; name?: string }[] }) =>
+  r.matchingResources.map((m) => `${m.namespace ?? ''}/${m.name}`);
+
+describe('filters', () => {
+  const objects = [
+    svc('b', 'two', {}, { app: 'web' }),
+    svc('a', 'one', {}, { app: 'web', tier: 'fe' }),
+    svc('a', 'gone', {
+      metadata: { namespace: 'a', name: 'gone', deletionTimestamp: '2024-01-01T00:00:00Z' },
+    }),
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'a', name: 'dep' } },
+  ];
+  test('GVK, deletion, ordering by namespace then name', () => {
+    const r = evaluateEventSource(es({ resourceSelectors: [SERVICE] }), groupByGVK(objects));
+    assert.deepEqual(names(r), ['a/one', 'b/two']);
+    assert.equal(r.ok, true);
+    assert.equal(r.resources, undefined);
+  });
+  test('namespace and name', () => {
+    assert.deepEqual(
+      names(
+        evaluateEventSource(es({ resourceSelectors: [{ ...SERVICE, namespace: 'b' }] }), groupByGVK(objects)),
+      ),
+      ['b/two'],
+    );
+    assert.deepEqual(
+      names(
+        evaluateEventSource(es({ resourceSelectors: [{ ...SERVICE, name: 'one' }] }), groupByGVK(objects)),
+      ),
+      ['a/one'],
+    );
+  });
+  test('labelFilters AND selector', () => {
+    const r = evaluateEventSource(
+      es({
+        resourceSelectors: [
+          {
+            ...SERVICE,
+            labelFilters: [{ key: 'app', operation: 'Equal', value: 'web' }],
+            selector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] },
+          },
+        ],
+      }),
+      groupByGVK(objects),
+    );
+    assert.deepEqual(names(r), ['a/one']);
+  });
+  test('selectors concatenate in spec order and duplicates are kept (upstream)', () => {
+    const r = evaluateEventSource(
+      es({ resourceSelectors: [{ ...SERVICE, namespace: 'b' }, SERVICE] }),
+      groupByGVK(objects),
+    );
+    assert.deepEqual(names(r), ['b/two', 'a/one', 'b/two']);
+  });
+  test('cluster-scoped objects have no namespace in matchingResources', () => {
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } };
+    const r = evaluateEventSource(
+      es({ resourceSelectors: [{ group: '', version: 'v1', kind: 'Namespace' }] }),
+      groupByGVK([ns]),
+    );
+    assert.deepEqual(r.matchingResources, [{ apiVersion: 'v1', kind: 'Namespace', name: 'x' }]);
+  });
+});
+
+describe('CEL and Lua', () => {
+  const objects = [svc('a', 'http'), svc('a', 'https', { spec: { ports: [{ port: 443 }] } })];
+  const LUA_443 =
+    'function evaluate() local hs = {matching = false} for _, p in ipairs(obj.spec.ports) do if p.port == 443 then hs.matching = true hs.message = obj.metadata.name .. " serves https" end end return hs end';
+  test('CEL: first true rule, erroring rules reported but not fatal', () => {
+    const r = evaluateEventSource(
+      es({
+        resourceSelectors: [
+          {
+            ...SERVICE,
+            evaluateCEL: [
+              { name: 'broken', rule: 'resource.status.x == 1' },
+              { name: 'tls', rule: 'resource.spec.ports.exists(p, p.port + 0 == 443)' },
+            ],
+          },
+        ],
+      }),
+      groupByGVK(objects),
+    );
+    assert.deepEqual(names(r), ['a/https']);
+    assert.equal(r.ok, true);
+    assert.equal(r.errors.length, 2);
+    assert.ok(r.errors.every((e) => e.code === 'CEL_EVAL' && !e.fatal));
+  });
+  test('Lua evaluate with messages', () => {
+    const r = evaluateEventSource(
+      es({ resourceSelectors: [{ ...SERVICE, evaluate: LUA_443 }] }),
+      groupByGVK(objects),
+      { lua },
+    );
+    assert.deepEqual(names(r), ['a/https']);
+    assert.deepEqual(
+      r.messages.map((m) => m.message),
+      ['https serves https'],
+    );
+  });
+  test('CEL OR Lua: a true CEL rule matches without Lua; otherwise Lua decides', () => {
+    const r = evaluateEventSource(
+      es({
+        resourceSelectors: [
+          {
+            ...SERVICE,
+            evaluateCEL: [{ name: 'http', rule: 'resource.metadata.name == "http"' }],
+            evaluate: LUA_443,
+          },
+        ],
+      }),
+      groupByGVK(objects),
+      { lua },
+    );
+    assert.deepEqual(names(r), ['a/http', 'a/https']);
+  });
+  test('evaluateCEL: [] means no CEL', () => {
+    assert.deepEqual(
+      names(
+        evaluateEventSource(
+          es({ resourceSelectors: [{ ...SERVICE, evaluateCEL: [] }] }),
+          groupByGVK(objects),
+        ),
+      ),
+      ['a/http', 'a/https'],
+    );
+  });
+  test('a Lua error makes the evaluation incomplete (keep the last report) and names the object', () => {
+    const r = evaluateEventSource(
+      es({
+        resourceSelectors: [
+          { ...SERVICE, evaluate: 'function evaluate() return {matching = obj.status.x == 1} end' },
+        ],
+      }),
+      groupByGVK(objects),
+      { lua },
+    );
+    assert.equal(r.ok, false);
+    assert.equal(r.errors.length, 2);
+    assert.equal(r.errors[0]!.code, 'LUA_RUNTIME');
+    assert.equal(r.errors[0]!.fatal, true);
+    assert.deepEqual(r.errors[0]!.resource, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      namespace: 'a',
+      name: 'http',
+    });
+  });
+  test('Lua without a runtime is a clear error', () => {
+    assert.throws(
+      () => compileEventSource(es({ resourceSelectors: [{ ...SERVICE, evaluate: LUA_443 }] })),
+      (e: unknown) => e instanceof EvaluationError && e.code === 'LUA_RUNTIME_MISSING',
+    );
+  });
+  test('a Lua syntax error fails compilation with the selector named', () => {
+    assert.throws(
+      () =>
+        compileEventSource(
+          es({ resourceSelectors: [SERVICE, { ...SERVICE, evaluate: 'function evaluate( end' }] }, 'broken'),
+          { lua },
+        ),
+      (e: unknown) =>
+        e instanceof EvaluationError &&
+        e.code === 'LUA_SYNTAX' &&
+        e.message.startsWith('EventSource "broken" resourceSelectors[1].evaluate: Lua syntax error'),
+    );
+  });
+});
+
+describe('aggregatedSelection and report content', () => {
+  const objects = [svc('a', 'x'), svc('a', 'y')];
+  test('aggregation replaces the matched list with what it returns (Lua round trip)', () => {
+    const r = evaluateEventSource(
+      es({
+        collectResources: true,
+        resourceSelectors: [SERVICE],
+        aggregatedSelection:
+          'function evaluate() local out = {} for _, r in ipairs(resources) do if r.metadata.name == "y" then table.insert(out, r) end end return {resources = out, message = #resources .. " seen"} end',
+      }),
+      groupByGVK(objects),
+      { lua },
+    );
+    assert.deepEqual(names(r), ['a/y']);
+    assert.deepEqual(r.messages, [{ source: 'aggregatedSelection', message: '2 seen' }]);
+    assert.deepEqual(decodeEventReportResources(r.resources), [svc('a', 'y')]);
+  });
+  test('collectResources writes each object as JSON + "\\n---" (upstream bytes), only when something matches', () => {
+    const r = evaluateEventSource(
+      es({ collectResources: true, resourceSelectors: [SERVICE] }),
+      groupByGVK([svc('a', 'x')]),
+    );
+    assert.equal(
+      Buffer.from(r.resources!, 'base64').toString(),
+      '{"apiVersion":"v1","kind":"Service","metadata":{"name":"x","namespace":"a"},"spec":{"ports":[{"port":80}]}}\n---',
+    );
+    const none = evaluateEventSource(es({ collectResources: true, resourceSelectors: [SERVICE] }), new Map());
+    assert.deepEqual(none.matchingResources, []);
+    assert.equal(none.resources, undefined);
+  });
+  test('an aggregation error is fatal', () => {
+    const r = evaluateEventSource(
+      es({
+        resourceSelectors: [SERVICE],
+        aggregatedSelection: 'function evaluate() return {resources = {{name = "no kind"}}} end',
+      }),
+      groupByGVK(objects),
+      { lua },
+    );
+    assert.equal(r.ok, false);
+    assert.equal(r.errors[0]!.code, 'LUA_RESULT');
+  });
+});
+
+describe('incremental use', () => {
+  test('one selector on one object, reusing a compiled EventSource and a prepared object', () => {
+    const compiled = compileEventSource(
+      es({
+        resourceSelectors: [
+          { ...SERVICE, evaluate: 'function evaluate() return {matching = obj.metadata.name == "x"} end' },
+          { ...SERVICE, evaluateCEL: [{ name: 'y', rule: 'resource.metadata.name == "y"' }] },
+        ],
+      }),
+      { lua },
+    );
+    const x = new PreparedObject(svc('a', 'x'));
+    assert.equal(compiled.selectors[0]!.evaluate(x).matched, true);
+    assert.equal(compiled.selectors[0]!.evaluate(x).decidedBy, 'lua');
+    assert.equal(compiled.selectors[1]!.evaluate(x).matched, false);
+    assert.equal(compiled.selectors[1]!.evaluate(svc('a', 'y')).celRule, 'y');
+    assert.deepEqual(compiled.gvks, [SERVICE]);
+    x.release();
+    compiled.release();
+  });
+});
+
+describe('bad EventSources', () => {
+  const bad: [string, unknown, string, RegExp][] = [
+    [
+      'selector without kind',
+      { resourceSelectors: [{ group: '', version: 'v1' }] },
+      'INVALID_EVENTSOURCE',
+      /kind is required/,
+    ],
+    ['selectors not a list', { resourceSelectors: { kind: 'x' } }, 'INVALID_EVENTSOURCE', /must be a list/],
+    [
+      'unknown label operation',
+      {
+        resourceSelectors: [{ ...SERVICE, labelFilters: [{ key: 'a', operation: 'Contains', value: 'x' }] }],
+      },
+      'INVALID_LABEL_FILTER',
+      /unknown operation "Contains"/,
+    ],
+    [
+      'collectResources not a boolean',
+      { collectResources: 'yes' },
+      'INVALID_EVENTSOURCE',
+      /collectResources must be a boolean/,
+    ],
+  ];
+  for (const [name, spec, code, match] of bad) {
+    test(name, () =>
+      assert.throws(
+        () => compileEventSource(es(spec as EventSource['spec'])),
+        (e: unknown) => e instanceof EvaluationError && e.code === code && match.test(e.message),
+      ),
+    );
+  }
+});

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DEPLOYED_BY_SVELTOS_ANNOTATION,
+  EventReportKind,
+  eventReportName,
+  SveltosClusterKind,
+} from '@sveltos-ts/api';
+import { ClusterRegistry } from '@sveltos-ts/clusters';
+import { LuaRuntime } from '@sveltos-ts/evaluation';
+import { type KubeObject, RestClient } from '@sveltos-ts/kube';
+import { sharedTestEnv } from '@sveltos-ts/testenv';
+import { evaluationCompiler } from './evaluator.ts';
+import { AgentFleet } from './fleet.ts';
+
+const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+const clusterNamespace = `fleet-${suffix}`;
+const workloads = `fleet-work-${suffix}`;
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('AgentFleet: agents hosted in the management cluster', () => {
+  let mgmt: RestClient;
+  let managed: RestClient;
+  let registry: ClusterRegistry;
+  let fleet: AgentFleet;
+
+  before(async () => {
+    const env = await sharedTestEnv();
+    mgmt = new RestClient(env.cluster('mgmt').kubeConfig());
+    managed = new RestClient(env.cluster('cluster-b').kubeConfig());
+    await mgmt.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: clusterNamespace } });
+    await managed.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: workloads } });
+    await mgmt.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'edge-sveltos-kubeconfig', namespace: clusterNamespace },
+      stringData: { kubeconfig: env.cluster('cluster-b').kubeconfigYaml },
+    } as KubeObject);
+    await managed.create({
+      apiVersion: 'lib.projectsveltos.io/v1beta1',
+      kind: 'EventSource',
+      metadata: { name: `fleet-${suffix}`, annotations: { [DEPLOYED_BY_SVELTOS_ANNOTATION]: 'ok' } },
+      spec: { resourceSelectors: [{ group: '', version: 'v1', kind: 'ConfigMap', namespace: workloads }] },
+    });
+    await managed.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'seen', namespace: workloads },
+    });
+
+    registry = new ClusterRegistry({ client: mgmt, probeIntervalMs: 1_000 });
+    await registry.start();
+    fleet = new AgentFleet({
+      registry,
+      managementClient: mgmt,
+      compile: evaluationCompiler(await LuaRuntime.create()),
+      accepts: (cluster) => cluster.namespace === clusterNamespace,
+    });
+    fleet.start();
+  });
+  after(async () => {
+    await fleet.stop();
+    await registry.stop();
+  });
+
+  it('starts an agent for a registered cluster once it is ready, and its reports reach the management cluster', async () => {
+    await mgmt.create({
+      apiVersion: SveltosClusterKind.apiVersion,
+      kind: SveltosClusterKind.kind,
+      metadata: { name: 'edge', namespace: clusterNamespace },
+      spec: {},
+    });
+    await until('an agent for the cluster', () =>
+      fleet.clusters().includes(`Sveltos:${clusterNamespace}/edge`) ? true : undefined,
+    );
+    const report = await until('the report', () =>
+      mgmt.getOrUndefined({
+        apiVersion: EventReportKind.apiVersion,
+        kind: EventReportKind.kind,
+        namespace: clusterNamespace,
+        name: eventReportName('Sveltos', `fleet-${suffix}`, 'edge'),
+      }),
+    );
+    assert.deepEqual(
+      (report.spec as { matchingResources: Array<{ name: string }> }).matchingResources.map((r) => r.name),
+      ['seen'],
+    );
+  });
+
+  it('stops the agent when the cluster is paused', async () => {
+    await mgmt.mergePatch(
+      {
+        apiVersion: SveltosClusterKind.apiVersion,
+        kind: SveltosClusterKind.kind,
+        namespace: clusterNamespace,
+        name: 'edge',
+      },
+      { spec: { paused: true } },
+    );
+    await until('the agent to stop', () => (fleet.clusters().length === 0 ? true : undefined));
+  });
+});
