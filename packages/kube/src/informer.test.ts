@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sharedTestEnv, TestEnv } from '@sveltos-ts/testenv';
-import { Informer, type InformerEvent } from './informer.ts';
+import { Informer, type InformerEvent, stripManagedFields } from './informer.ts';
 import { RestClient } from './rest.ts';
 import type { KubeObject } from './types.ts';
 
@@ -54,6 +54,34 @@ describe('Informer on a shared cluster', () => {
     assert.deepEqual(seen, ['add existing=0', 'add cm=1', 'update cm=2', 'delete cm=2']);
     assert.equal(informer.get(`${namespace}/existing`)?.metadata.name, 'existing');
     assert.equal(informer.get(`${namespace}/cm`), undefined);
+  });
+
+  it('caches transformed objects (managedFields stripped) for lists and watch events alike', async () => {
+    const env = await sharedTestEnv();
+    const client = new RestClient(env.cluster('cluster-a').kubeConfig());
+    const namespace = unique('transform');
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await client.create(configMap(namespace, 'listed', '1'));
+    const raw = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'listed' });
+    assert.ok(raw.metadata.managedFields, 'the server sends managedFields');
+
+    const informer = new Informer(client, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace,
+      transform: stripManagedFields,
+    });
+    const handed: KubeObject[] = [];
+    informer.on((event) => handed.push(event.object));
+    informer.start();
+    await informer.waitForSync();
+    await client.create(configMap(namespace, 'watched', '1'));
+    await until('the watched object', () => informer.get(`${namespace}/watched`) !== undefined);
+    await informer.stop();
+    for (const object of [...informer.list(), ...handed]) {
+      assert.equal(object.metadata.managedFields, undefined, object.metadata.name);
+      assert.ok(object.metadata.resourceVersion, 'the rest of the metadata stays');
+    }
   });
 
   it('keeps retrying, reporting each failure, while the kind is not served', async () => {

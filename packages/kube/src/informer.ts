@@ -20,6 +20,18 @@ export interface InformerOptions {
   /** Server-side watch duration before a routine re-watch (jittered up to 2x); default 300 s. */
   watchTimeoutSeconds?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Applied to every object before it is cached or handed to handlers, e.g. to drop fields nobody reads
+   * (`stripManagedFields`): the cache is most of a watcher's memory.
+   */
+  transform?: (object: KubeObject) => KubeObject;
+}
+
+/** Drops `metadata.managedFields`, often the larger part of a small object, which evaluation never reads. */
+export function stripManagedFields(object: KubeObject): KubeObject {
+  if (!object.metadata.managedFields) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
 }
 
 interface WatchEvent {
@@ -167,7 +179,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     const fresh = await this.#client.list<T>(apiVersion, kind, { namespace, labelSelector, fieldSelector });
     if (this.#stopped) return;
     const seen = new Set<string>();
-    for (const object of fresh.items) {
+    const transform = this.options.transform;
+    for (const item of fresh.items) {
+      const object = (transform ? transform(item) : item) as T;
       const key = objectKey(object);
       seen.add(key);
       this.#upsert(key, object);
@@ -199,7 +213,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   #apply(event: WatchEvent): void {
-    const object = { ...event.object, apiVersion: this.options.apiVersion, kind: this.options.kind } as T;
+    const received = { ...event.object, apiVersion: this.options.apiVersion, kind: this.options.kind };
+    const object = (this.options.transform ? this.options.transform(received) : received) as T;
     const key = objectKey(object);
     if (event.type === 'DELETED') {
       const old = this.#store.get(key);

@@ -4,6 +4,7 @@ import {
   type KubeObject,
   type Logger,
   type RestClient,
+  stripManagedFields,
 } from '@sveltos-ts/kube';
 
 export interface Gvk {
@@ -51,6 +52,7 @@ export class SharedInformers {
         apiVersion: apiVersionOf(gvk),
         kind: gvk.kind,
         logger: this.#logger.child({ gvk: key }),
+        transform: stripManagedFields,
       });
       const created: Entry = { informer, listeners: new Set() };
       informer.on((event) => {

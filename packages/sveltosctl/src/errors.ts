@@ -5,7 +5,12 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-export type CliErrorCode = 'USAGE' | 'FILE_NOT_FOUND' | 'INVALID_YAML' | 'INVALID_INPUT' | 'INVALID_EVENTSOURCE';
+export type CliErrorCode =
+  | 'USAGE'
+  | 'FILE_NOT_FOUND'
+  | 'INVALID_YAML'
+  | 'INVALID_INPUT'
+  | 'INVALID_EVENTSOURCE';
 
 export class CliError extends Error {
   readonly code: CliErrorCode | string;

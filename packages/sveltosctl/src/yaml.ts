@@ -17,12 +17,18 @@ export function readYamlObjects(path: string): YamlObject[] {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
       const line = e.linePos?.[0]?.line;
-      throw new CliError('INVALID_YAML', `${path}${line ? `:${line}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`);
+      throw new CliError(
+        'INVALID_YAML',
+        `${path}${line ? `:${line}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`,
+      );
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object' || Array.isArray(value)) {
-      throw new CliError('INVALID_INPUT', `${path}: document ${index} is not a mapping (a Kubernetes object)`);
+      throw new CliError(
+        'INVALID_INPUT',
+        `${path}: document ${index} is not a mapping (a Kubernetes object)`,
+      );
     }
     out.push(value as YamlObject);
     index++;

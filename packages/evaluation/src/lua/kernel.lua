@@ -540,8 +540,9 @@ local PLACEHOLDER_ENV = {}
 
 local STATUS_OK, STATUS_ERROR, STATUS_CONTRACT, STATUS_TIMEOUT = 0, 1, 2, 3
 
-local function compile(src, name)
-  local fn, err = rawload(src, '=' .. name, 't', PLACEHOLDER_ENV)
+-- Errors read `<script name>: script:<line>: ...`: the host prefixes the name, the chunk name stays short.
+local function compile(src)
+  local fn, err = rawload(src, '=script', 't', PLACEHOLDER_ENV)
   if not fn then error(err, 0) end
   nextId = nextId + 1
   chunks[nextId] = fn

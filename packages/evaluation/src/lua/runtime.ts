@@ -148,8 +148,7 @@ export class LuaRuntime {
     const L = this.L;
     R._lua_rawgeti(L, LUA_REGISTRYINDEX, this.fns.compile);
     this.pushString(source);
-    this.pushString(name);
-    const status = R._lua_pcallk(L, 2, 1, 0, 0, 0);
+    const status = R._lua_pcallk(L, 1, 1, 0, 0, 0);
     if (status !== LUA_OK) {
       const msg = this.popString();
       throw new EvaluationError('LUA_SYNTAX', `${name}: Lua syntax error: ${msg}`);

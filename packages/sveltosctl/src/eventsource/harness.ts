@@ -11,8 +11,8 @@ import {
   type CompiledEventSource,
   compileEventSource,
   type DecidedBy,
-  type EventSourceEvaluation,
   EvaluationError,
+  type EventSourceEvaluation,
   groupByGVK,
   type KubeObject,
   type LuaRuntime,
@@ -54,11 +54,17 @@ export interface CaseResult {
 export function loadEventSource(path: string): EventSource {
   const docs = readYamlObjects(path);
   if (docs.length !== 1) {
-    throw new CliError('INVALID_INPUT', `${path}: expected exactly one EventSource, found ${docs.length} documents`);
+    throw new CliError(
+      'INVALID_INPUT',
+      `${path}: expected exactly one EventSource, found ${docs.length} documents`,
+    );
   }
   const es = docs[0]!;
   if (es.kind !== 'EventSource') {
-    throw new CliError('INVALID_INPUT', `${path}: expected kind EventSource, found ${JSON.stringify(es.kind ?? null)}`);
+    throw new CliError(
+      'INVALID_INPUT',
+      `${path}: expected kind EventSource, found ${JSON.stringify(es.kind ?? null)}`,
+    );
   }
   return es as unknown as EventSource;
 }
@@ -67,7 +73,8 @@ export function compile(es: EventSource, path: string, lua: LuaRuntime): Compile
   try {
     return compileEventSource(es, { lua });
   } catch (e) {
-    if (e instanceof EvaluationError) throw new CliError('INVALID_EVENTSOURCE', `${path}: ${e.message} [${e.code}]`);
+    if (e instanceof EvaluationError)
+      throw new CliError('INVALID_EVENTSOURCE', `${path}: ${e.message} [${e.code}]`);
     throw e;
   }
 }
@@ -75,12 +82,26 @@ export function compile(es: EventSource, path: string, lua: LuaRuntime): Compile
 const describeRef = (r: MatchingResource) =>
   `${r.apiVersion ?? '?'}/${r.kind ?? '?'} ${r.namespace ? `${r.namespace}/` : ''}${r.name ?? '?'}`;
 const sameRef = (a: MatchingResource, b: MatchingResource) =>
-  a.apiVersion === b.apiVersion && a.kind === b.kind && (a.namespace ?? '') === (b.namespace ?? '') && a.name === b.name;
+  a.apiVersion === b.apiVersion &&
+  a.kind === b.kind &&
+  (a.namespace ?? '') === (b.namespace ?? '') &&
+  a.name === b.name;
 
 /** The per-object verdict of the whole EventSource: matched when any selector matches. */
-export function decideObject(compiled: CompiledEventSource, obj: KubeObject, file: string, expected?: boolean): ObjectResult {
+export function decideObject(
+  compiled: CompiledEventSource,
+  obj: KubeObject,
+  file: string,
+  expected?: boolean,
+): ObjectResult {
   const prepared = new PreparedObject(obj);
-  const result: ObjectResult = { file, resource: prepared.ref, matched: false, decidedBy: 'gvk', warnings: [] };
+  const result: ObjectResult = {
+    file,
+    resource: prepared.ref,
+    matched: false,
+    decidedBy: 'gvk',
+    warnings: [],
+  };
   if (expected !== undefined) result.expected = expected;
   try {
     for (const sel of compiled.selectors) {
@@ -112,7 +133,9 @@ function objectFailure(r: ObjectResult): string | undefined {
   if (r.error) return `${r.file}: ${describeRef(r.resource)}: ${r.error.message}`;
   if (r.expected === undefined || r.expected === r.matched) return undefined;
   const why =
-    r.decidedBy === 'gvk' ? 'no resourceSelector has its group/version/kind' : `decided by ${r.decidedBy}${r.selector !== undefined ? ` in resourceSelectors[${r.selector}]` : ''}`;
+    r.decidedBy === 'gvk'
+      ? 'no resourceSelector has its group/version/kind'
+      : `decided by ${r.decidedBy}${r.selector !== undefined ? ` in resourceSelectors[${r.selector}]` : ''}`;
   return `${r.file}: ${describeRef(r.resource)} ${r.expected ? 'should match but does not' : 'should not match but does'} (${why})`;
 }
 
@@ -125,12 +148,20 @@ export function runCase(dir: string, lua: LuaRuntime, base: string): CaseResult 
     const load = (file: string) => (existsSync(join(dir, file)) ? readYamlObjects(join(dir, file)) : []);
     const matching = load(MATCHING_FILE) as KubeObject[];
     const nonMatching = load(NON_MATCHING_FILE) as KubeObject[];
+    // with an aggregatedSelection the files describe its result; per-object verdicts are informational
+    const expect = (v: boolean) => (compiled.aggregation ? undefined : v);
     const objects = [
-      ...matching.map((o) => decideObject(compiled, o, MATCHING_FILE, true)),
-      ...nonMatching.map((o) => decideObject(compiled, o, NON_MATCHING_FILE, false)),
+      ...matching.map((o) => decideObject(compiled, o, MATCHING_FILE, expect(true))),
+      ...nonMatching.map((o) => decideObject(compiled, o, NON_MATCHING_FILE, expect(false))),
     ];
     const failures = objects.map(objectFailure).filter((f): f is string => f !== undefined);
-    const result: CaseResult = { path: relative(base, dir) || '.', eventSource: compiled.name, ok: false, failures, objects };
+    const result: CaseResult = {
+      path: relative(base, dir) || '.',
+      eventSource: compiled.name,
+      ok: false,
+      failures,
+      objects,
+    };
     if (compiled.aggregation) {
       try {
         const r = compiled.aggregate([...matching, ...nonMatching]);
@@ -138,11 +169,17 @@ export function runCase(dir: string, lua: LuaRuntime, base: string): CaseResult 
         result.aggregated = { resources: refs, ...(r.message ? { message: r.message } : {}) };
         for (const o of matching) {
           const ref = matchingResourceOf(o);
-          if (!refs.some((x) => sameRef(x, ref))) failures.push(`aggregatedSelection: ${describeRef(ref)} from ${MATCHING_FILE} is missing from the result`);
+          if (!refs.some((x) => sameRef(x, ref)))
+            failures.push(
+              `aggregatedSelection: ${describeRef(ref)} from ${MATCHING_FILE} is missing from the result`,
+            );
         }
         for (const o of nonMatching) {
           const ref = matchingResourceOf(o);
-          if (refs.some((x) => sameRef(x, ref))) failures.push(`aggregatedSelection: ${describeRef(ref)} from ${NON_MATCHING_FILE} is in the result`);
+          if (refs.some((x) => sameRef(x, ref)))
+            failures.push(
+              `aggregatedSelection: ${describeRef(ref)} from ${NON_MATCHING_FILE} is in the result`,
+            );
         }
       } catch (e) {
         if (!(e instanceof EvaluationError)) throw e;
@@ -164,12 +201,15 @@ export function findCases(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     if (existsSync(join(dir, EVENTSOURCE_FILE))) out.push(dir);
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
       if (entry.isDirectory()) walk(join(dir, entry.name));
     }
   };
   walk(root);
-  if (out.length === 0) throw new CliError('INVALID_INPUT', `${root}: no ${EVENTSOURCE_FILE} in it or below it`);
+  if (out.length === 0)
+    throw new CliError('INVALID_INPUT', `${root}: no ${EVENTSOURCE_FILE} in it or below it`);
   return out;
 }
 
@@ -182,7 +222,9 @@ export interface AdhocResult {
 /** Ad-hoc run: per-object verdicts plus the whole evaluation (aggregation included) over all resources. */
 export function runAdhoc(esPath: string, resourcePaths: readonly string[], lua: LuaRuntime): AdhocResult {
   const es = loadEventSource(esPath);
-  const resources = resourcePaths.flatMap((p) => readYamlObjects(p).map((o) => ({ file: p, object: o as KubeObject })));
+  const resources = resourcePaths.flatMap((p) =>
+    readYamlObjects(p).map((o) => ({ file: p, object: o as KubeObject })),
+  );
   const compiled = compile(es, esPath, lua);
   try {
     const objects = resources.map((r) => decideObject(compiled, r.object, r.file));
@@ -190,7 +232,12 @@ export function runAdhoc(esPath: string, resourcePaths: readonly string[], lua: 
     return {
       eventSource: compiled.name,
       objects,
-      evaluation: { ok: ev.ok, matchingResources: ev.matchingResources, messages: ev.messages, errors: ev.errors },
+      evaluation: {
+        ok: ev.ok,
+        matchingResources: ev.matchingResources,
+        messages: ev.messages,
+        errors: ev.errors,
+      },
     };
   } finally {
     compiled.release();

@@ -1,0 +1,191 @@
+// The CLI run as a subprocess on the fixtures in testdata/: stdout, stderr and exit codes.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const TESTDATA = fileURLToPath(new URL('../testdata/', import.meta.url));
+
+function sveltosctl(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: TESTDATA, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('sveltosctl eventsource test: harness directories', () => {
+  test('one passing directory exits 0', () => {
+    const r = sveltosctl('eventsource', 'test', 'harness/https');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^PASS \. \(EventSource "https-service"\)$/m);
+    assert.match(r.stdout, /ok {4}matching\.yaml: v1\/Service default\/web matches \(lua\): web exposes 443/);
+    assert.match(r.stdout, /ok {4}non-matching\.yaml: v1\/Service default\/plain does not match \(lua\)/);
+    assert.match(r.stdout, /^1 passed, 0 failed$/m);
+  });
+  test('a directory of directories: Lua, labels, CEL + label filters + selector, aggregatedSelection', () => {
+    const r = sveltosctl('eventsource', 'test', 'harness');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const name of ['aggregated', 'cel', 'https', 'labels'])
+      assert.match(r.stdout, new RegExp(`^PASS ${name} `, 'm'));
+    assert.match(r.stdout, /matches \(cel rule "more-than-two"\)/);
+    assert.match(r.stdout, /apps\/no-team does not match \(labels\)/);
+    assert.match(
+      r.stdout,
+      /aggregatedSelection selected: autoscaling\/v2\/HorizontalPodAutoscaler ns1\/orphan \(1 orphan\(s\)\)/,
+    );
+    assert.match(r.stdout, /^4 passed, 0 failed$/m);
+  });
+  test('a failed expectation exits 1 and says which object and why', () => {
+    const r = sveltosctl('eventsource', 'test', 'failing');
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^FAIL wrong-expectation /m);
+    assert.match(
+      r.stdout,
+      /failure: matching\.yaml: v1\/Service default\/plain should match but does not \(decided by lua in resourceSelectors\[0\]\)/,
+    );
+  });
+  test('--output json', () => {
+    const r = sveltosctl('eventsource', 'test', 'harness/cel', '--output', 'json');
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      cases: { ok: boolean; objects: { matched: boolean; expected: boolean }[] }[];
+      summary: unknown;
+    };
+    assert.deepEqual(out.summary, { passed: 1, failed: 0 });
+    assert.deepEqual(
+      out.cases[0]!.objects.map((o) => [o.expected, o.matched]),
+      [
+        [true, true],
+        [false, false],
+        [false, false],
+        [false, false],
+      ],
+    );
+  });
+});
+
+describe('sveltosctl eventsource test: ad-hoc files', () => {
+  test('prints which objects match and the report references', () => {
+    const r = sveltosctl(
+      'eventsource',
+      'test',
+      '--eventsource',
+      'adhoc/eventsource.yaml',
+      '--resources',
+      'adhoc/resources.yaml',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /MATCH adhoc\/resources\.yaml: v1\/Service default\/web matches \(lua\): web exposes 443/,
+    );
+    assert.match(r.stdout, /no {4}adhoc\/resources\.yaml: v1\/Service default\/plain does not match/);
+    assert.match(
+      r.stdout,
+      /matchingResources \(2\):\n {2}v1\/Service default\/admin\n {2}v1\/Service default\/web/,
+    );
+  });
+  test('a script failing at run time exits 1 with the error', () => {
+    const r = sveltosctl(
+      'eventsource',
+      'test',
+      '--eventsource',
+      'adhoc/failing-eventsource.yaml',
+      '--resources',
+      'adhoc/resources.yaml',
+      '-o',
+      'json',
+    );
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout) as {
+      evaluation: { ok: boolean; errors: { code: string; fatal: boolean }[] };
+    };
+    assert.equal(out.evaluation.ok, false);
+    assert.ok(out.evaluation.errors.every((e) => e.code === 'LUA_RUNTIME' && e.fatal));
+  });
+});
+
+describe('sveltosctl eventsource test: bad input exits 2', () => {
+  const cases: [string, string[], RegExp][] = [
+    [
+      'missing file',
+      ['--eventsource', 'adhoc/nope.yaml', '--resources', 'adhoc/resources.yaml'],
+      /adhoc\/nope\.yaml: no such file/,
+    ],
+    ['missing directory', ['nowhere'], /nowhere: no such directory/],
+    [
+      'directory without eventsource.yaml',
+      ['bad/missing-eventsource'],
+      /no eventsource\.yaml in it or below it/,
+    ],
+    [
+      'invalid YAML',
+      ['--eventsource', 'bad/invalid-yaml.txt', '--resources', 'adhoc/resources.yaml'],
+      /invalid-yaml\.txt:5: invalid YAML/,
+    ],
+    [
+      'Lua syntax error',
+      ['bad/lua-syntax'],
+      /EventSource "lua-syntax" resourceSelectors\[0\]\.evaluate: Lua syntax error: script:3: unexpected symbol near 'return' \[LUA_SYNTAX\]/,
+    ],
+    [
+      'unknown operation in labelFilters',
+      ['bad/unknown-operation'],
+      /labelFilters\[0\]: unknown operation "Contains" \(expected Equal, Different, Has or DoesNotHave\) \[INVALID_LABEL_FILTER\]/,
+    ],
+    [
+      'not an EventSource',
+      ['--eventsource', 'adhoc/resources.yaml', '--resources', 'adhoc/resources.yaml'],
+      /expected exactly one EventSource, found 3 documents/,
+    ],
+    ['no arguments', [], /give a harness directory or --eventsource FILE --resources FILE/],
+    [
+      '--eventsource without --resources',
+      ['--eventsource', 'adhoc/eventsource.yaml'],
+      /--eventsource and --resources go together/,
+    ],
+    ['unknown output format', ['harness', '-o', 'xml'], /argument 'xml' is invalid/],
+  ];
+  for (const [name, args, match] of cases) {
+    test(name, () => {
+      const r = sveltosctl('eventsource', 'test', ...args);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, match);
+    });
+  }
+  test('invalid YAML in a harness directory', () => {
+    // the broken file is kept as .txt so the repository's YAML linting does not trip on it
+    const dir = mkdtempSync(join(tmpdir(), 'sveltosctl-'));
+    try {
+      copyFileSync(join(TESTDATA, 'bad/invalid-yaml.txt'), join(dir, 'eventsource.yaml'));
+      const r = sveltosctl('eventsource', 'test', dir);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.stderr,
+        /eventsource\.yaml:5: invalid YAML: All mapping items must start at the same column/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test('unknown command', () => {
+    const r = sveltosctl('eventsource', 'frob');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown command 'frob'/);
+  });
+  test('errors are JSON with --output json', () => {
+    const r = sveltosctl('eventsource', 'test', 'bad/unknown-operation', '-o', 'json');
+    assert.equal(r.code, 2);
+    const out = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+    assert.equal(out.error.code, 'INVALID_EVENTSOURCE');
+    assert.match(out.error.message, /unknown operation "Contains"/);
+  });
+  test('--help exits 0', () => {
+    const r = sveltosctl('eventsource', 'test', '--help');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /--eventsource <file>/);
+  });
+});
