@@ -16,6 +16,9 @@ export const EVENT_SOURCE_NAME_LABEL = 'projectsveltos.io/eventsource-name';
 export const EVENT_REPORT_CLUSTER_NAME_LABEL = 'eventreport.projectsveltos.io/cluster-name';
 /** On management-cluster EventReport copies: `capi` or `sveltos` (lower case). */
 export const EVENT_REPORT_CLUSTER_TYPE_LABEL = 'eventreport.projectsveltos.io/cluster-type';
+/** Set by our agent when a report's content changes (ISO 8601, milliseconds): the start of the event→profile
+ * latency the event-manager measures. An extension; upstream reports do not carry it. */
+export const EVENT_REPORT_CHANGED_AT_ANNOTATION = 'eventreport.projectsveltos.io/changed-at';
 
 // ---- annotations on user objects ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import {
   type ClusterProfile,
   CONFIG_API_VERSION,
   DEPLOYED_BY_SVELTOS_ANNOTATION,
+  EVENT_REPORT_CHANGED_AT_ANNOTATION,
   EVENT_TRIGGER_FINALIZER,
   EVENT_TRIGGER_NAME_LABEL,
   type EventReport,
@@ -69,7 +70,7 @@ import { acceptReport, claimedCluster, consumers, reportEventSource } from './ro
 
 export const FIELD_MANAGER = 'sveltos-event-manager';
 /** Set by the agent on every EventReport content change: when the event was observed (ISO 8601, ms). */
-export const EVENT_REPORT_CHANGED_AT_ANNOTATION = 'eventreport.projectsveltos.io/changed-at';
+export { EVENT_REPORT_CHANGED_AT_ANNOTATION };
 
 export interface EventManagerOptions {
   managementKubeConfig: KubeConfig;
@@ -641,9 +642,11 @@ class EventManager {
     });
     this.#track(key, desired);
     for (const w of desired.warnings) this.#recorder.record(involved(et), 'Warning', w.code, w.message);
-    let changed = false;
-    for (const o of [...desired.configMaps, ...desired.secrets]) await this.#apply(o as unknown as Obj);
-    for (const p of desired.clusterProfiles) changed = (await this.#apply(p as unknown as Obj)) || changed;
+    // data first (profiles reference it), each group with bounded parallelism
+    await inBatches([...desired.configMaps, ...desired.secrets], (o) => this.#apply(o as unknown as Obj));
+    let changed = (await inBatches(desired.clusterProfiles, (p) => this.#apply(p as unknown as Obj))).some(
+      Boolean,
+    );
     const diff = ownershipDiff(owned, [
       ...desired.clusterProfiles,
       ...desired.configMaps,
@@ -906,6 +909,16 @@ class EventManager {
 }
 
 // ---- small helpers ---------------------------------------------------------------------------------------
+
+const APPLY_PARALLELISM = 8;
+
+async function inBatches<T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += APPLY_PARALLELISM) {
+    out.push(...(await Promise.all(items.slice(i, i + APPLY_PARALLELISM).map(f))));
+  }
+  return out;
+}
 
 function objectId(o: { kind: string; metadata: { namespace?: string | undefined; name: string } }): string {
   return `${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;

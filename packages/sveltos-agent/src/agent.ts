@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { DEPLOYED_BY_SVELTOS_ANNOTATION, type EventSource, EventSourceKind } from '@sveltos-ts/api';
+import {
+  DEPLOYED_BY_SVELTOS_ANNOTATION,
+  EVENT_REPORT_CHANGED_AT_ANNOTATION,
+  type EventSource,
+  EventSourceKind,
+} from '@sveltos-ts/api';
 import {
   Informer,
   type InformerEvent,
@@ -51,6 +56,12 @@ interface SourceState {
 }
 
 const fieldManager = 'sveltos-agent';
+
+function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
+  const [left, right] = [a.metadata.namespace ?? '', b.metadata.namespace ?? ''];
+  if (left !== right) return left < right ? -1 : 1;
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+}
 
 function hashSpec(eventSource: ServedEventSource): string {
   return createHash('sha256')
@@ -243,7 +254,7 @@ export class SveltosAgent {
   async #reconcile(name: string): Promise<undefined | { requeueAfterMs: number }> {
     const state = this.#sources.get(name);
     const { cluster } = this.#options;
-    const reportRef = buildEventReport(cluster, name, [], false);
+    const reportRef = buildEventReport(cluster, name, { matchingResources: [] });
     if (!state) {
       // the EventSource is gone: its report goes too (unless it was re-created meanwhile)
       const deleted = await this.#options.reportClient().delete({
@@ -268,11 +279,9 @@ export class SveltosAgent {
     }
 
     const compiled = state.compiled;
-    const survivors = new Map<string, KubeObject>();
-    for (const matched of state.matched)
-      for (const [key, object] of matched)
-        survivors.set(`${object.apiVersion}/${object.kind}/${key}`, object);
-    let matches = [...survivors.values()];
+    // upstream's order: selector by selector, each sorted by namespace and name; an object two selectors
+    // match is listed twice (agent.md §3.4), exactly as `sveltosctl eventsource test` shows it
+    let matches = state.matched.flatMap((matched) => [...matched.values()].sort(byNamespaceAndName));
     if (compiled.aggregated) {
       const result = compiled.aggregate(matches);
       if (result.error) {
@@ -282,7 +291,7 @@ export class SveltosAgent {
       }
       matches = result.objects;
     }
-    const report = buildEventReport(cluster, name, matches, compiled.collectResources);
+    const report = buildEventReport(cluster, name, compiled.report(matches));
     const fingerprint = reportFingerprint(report);
     const client = this.#options.reportClient();
     if (state.written === undefined) {
@@ -298,6 +307,7 @@ export class SveltosAgent {
       state.lastProblem ??= existing?.metadata.annotations?.[AGENT_PROBLEM_ANNOTATION];
     }
     if (state.written !== fingerprint) {
+      report.metadata.annotations = { [EVENT_REPORT_CHANGED_AT_ANNOTATION]: new Date().toISOString() };
       await client.apply(report, { fieldManager });
       state.written = fingerprint;
       this.#options.metrics?.reportsWritten.inc();
@@ -313,7 +323,7 @@ export class SveltosAgent {
     state.lastProblem = problem;
     const { cluster } = this.#options;
     const client = this.#options.reportClient();
-    const report = buildEventReport(cluster, state.name, [], false);
+    const report = buildEventReport(cluster, state.name, { matchingResources: [] });
     await client
       .create({
         apiVersion: 'v1',
@@ -348,7 +358,10 @@ export class SveltosAgent {
 
   async #clearProblem(state: SourceState): Promise<void> {
     state.lastProblem = undefined;
-    await this.#annotateReport(buildEventReport(this.#options.cluster, state.name, [], false), undefined);
+    await this.#annotateReport(
+      buildEventReport(this.#options.cluster, state.name, { matchingResources: [] }),
+      undefined,
+    );
   }
 
   /** The problem annotation is owned by its own field manager, so setting it never touches the report's spec. */

@@ -49,6 +49,7 @@ export function evaluationCompiler(lua: LuaRuntime): CompileSource {
         }
         return { objects: reportable, message: result.message };
       },
+      report: (matched) => compiled.report(matched),
       release: () => compiled.release(),
     };
   };

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import {
   type ClusterType,
   EventReportKind,
-  encodeEventReportResources,
   eventReportLabels,
   eventReportName,
+  goJson,
 } from '@sveltos-ts/api';
 import type { KubeObject } from '@sveltos-ts/kube';
 
@@ -16,57 +16,30 @@ export interface ClusterIdentity {
 }
 
 export interface ObjectReference {
-  apiVersion: string;
-  kind: string;
+  apiVersion?: string;
+  kind?: string;
   namespace?: string;
-  name: string;
-}
-
-export function referenceOf(object: KubeObject): ObjectReference {
-  const ref: ObjectReference = {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    name: object.metadata.name,
-  };
-  if (object.metadata.namespace) ref.namespace = object.metadata.namespace;
-  return ref;
-}
-
-/** Stable order, so the same matches always give the same report bytes (and no spurious writes). */
-function compareObjects(a: KubeObject, b: KubeObject): number {
-  const key = (o: KubeObject): string =>
-    `${o.apiVersion}\u0000${o.kind}\u0000${o.metadata.namespace ?? ''}\u0000${o.metadata.name}`;
-  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
-}
-
-/** Server-managed noise that changes without the resource changing for users. */
-function withoutVolatileMetadata(object: KubeObject): KubeObject {
-  const { managedFields: _managed, ...metadata } = object.metadata;
-  return { ...object, metadata } as KubeObject;
+  name?: string;
 }
 
 /**
  * The management-cluster copy of the EventReport for one EventSource (SPEC §2): named and labelled so the
- * event-manager can check it names the cluster whose credentials wrote it.
+ * event-manager can check it names the cluster whose credentials wrote it. The content comes from the
+ * evaluation package, so the agent and `sveltosctl` produce the same bytes.
  */
 export function buildEventReport(
   cluster: ClusterIdentity,
   eventSourceName: string,
-  matches: readonly KubeObject[],
-  collectResources: boolean,
+  content: { matchingResources: ObjectReference[]; resources?: string },
 ): KubeObject {
-  const sorted = [...matches].sort(compareObjects);
   const spec: Record<string, unknown> = {
     clusterNamespace: cluster.namespace,
     clusterName: cluster.name,
     clusterType: cluster.type,
     eventSourceName,
-    matchingResources: sorted.map(referenceOf),
+    matchingResources: content.matchingResources,
   };
-  const resources = collectResources
-    ? encodeEventReportResources(sorted.map(withoutVolatileMetadata))
-    : undefined;
-  if (resources) spec.resources = resources;
+  if (content.resources) spec.resources = content.resources;
   return {
     apiVersion: EventReportKind.apiVersion,
     kind: EventReportKind.kind,
@@ -79,9 +52,12 @@ export function buildEventReport(
   };
 }
 
-/** Fingerprint of what the report says; equal fingerprints mean nothing to write. */
+/**
+ * Fingerprint of what the report says; equal fingerprints mean nothing to write. Canonical JSON (sorted
+ * keys), because the API server returns objects with their keys sorted.
+ */
 export function reportFingerprint(report: KubeObject): string {
   return createHash('sha256')
-    .update(JSON.stringify(report.spec ?? {}))
+    .update(goJson(report.spec ?? {}))
     .digest('hex');
 }

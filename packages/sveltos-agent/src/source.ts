@@ -1,5 +1,6 @@
 import type { EventSource } from '@sveltos-ts/api';
 import type { KubeObject } from '@sveltos-ts/kube';
+import type { ObjectReference } from './report.ts';
 import type { Gvk } from './shared-informers.ts';
 
 /** One object against one selector's per-object rules. */
@@ -25,6 +26,8 @@ export interface CompiledSource {
   matches(selectorIndex: number, object: KubeObject): ObjectVerdict;
   /** Runs `aggregatedSelection` over every survivor; an error keeps the last good report. */
   aggregate(objects: KubeObject[]): { objects: KubeObject[]; message?: string; error?: string };
+  /** EventReport spec content for the final matches (references and, with collectResources, the objects). */
+  report(matched: readonly KubeObject[]): { matchingResources: ObjectReference[]; resources?: string };
   /** Frees compiled scripts when the EventSource changes or goes away. */
   release(): void;
 }

@@ -1,6 +1,6 @@
 // The 24 real-corpus and 22 result-shape cases of shared/reference/agent-lua-compat-results.txt, with the
 // expected results written there (case names are the file's). The scripts are our own re-statements of
-// what each upstream script checks. Where we decided to differ, the case says so (docs/evaluation-deviations.md).
+// what each upstream script checks. Where we decided to differ, the case says so (docs/deviations.md).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -531,7 +531,7 @@ const edges: Case[] = [
     input: one,
     expect: { matching: true, message: '' },
   },
-  // deviation (docs/evaluation-deviations.md): upstream fails on `resources = {}` and keeps a stale report
+  // deviation (docs/deviations.md): upstream fails on `resources = {}` and keeps a stale report
   {
     name: 'edge:agg empty resources table',
     script: 'function evaluate() return {resources = {}} end',

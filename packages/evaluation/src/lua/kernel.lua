@@ -12,7 +12,7 @@ local math_type, floor, ceil, huge, tointeger = math.type, math.floor, math.ceil
 local sformat, sfind, ssub, sbyte, schar, sgsub, sgmatch, slower, srep, smatch =
   string.format, string.find, string.sub, string.byte, string.char, string.gsub, string.gmatch, string.lower,
   string.rep, string.match
-local tconcat, tinsert, tunpack, tsort = table.concat, table.insert, table.unpack, table.sort
+local tconcat, tunpack, tsort = table.concat, table.unpack, table.sort
 local sethook, setupvalue, getinfo = debug.sethook, debug.setupvalue, debug.getinfo
 local collect = collectgarbage
 
@@ -507,13 +507,28 @@ end
 local stringMeta = getmetatable('')
 stringMeta.__metatable = LOCKED
 
+-- A call's globals: built-ins and per-call library copies are created on first use (most scripts touch
+-- a handful), then cached in the environment itself.
+local envMeta = {
+  __metatable = LOCKED,
+  __index = function(env, k)
+    local v = base[k]
+    if v == nil then
+      local meta = libMetas[k]
+      if meta == nil then return nil end
+      v = setmetatable({}, meta)
+    end
+    rawset(env, k, v)
+    return v
+  end,
+}
+
 local function newEnv()
-  local env = {}
-  for k, v in next, base do env[k] = v end
-  for name, meta in next, libMetas do env[name] = setmetatable({}, meta) end
+  local strings = setmetatable({}, libMetas.string)
+  local env = setmetatable({ string = strings }, envMeta)
   env._G = env
   currentEnv = env
-  stringMeta.__index = env.string
+  stringMeta.__index = strings
   return env
 end
 

@@ -227,12 +227,22 @@ describe('sandbox', () => {
     [
       'setmetatable on the string metatable',
       'local mt = getmetatable("") mt.__index = {} return "x"',
-      /attempt to index a string value|attempt to index/,
+      /attempt to index a string value \(local 'mt'\)/,
     ],
     [
       'setmetatable on a library table',
       'return setmetatable(string, nil)',
       /cannot change a protected metatable/,
+    ],
+    [
+      'changing the globals metatable',
+      'setmetatable(_G, {}) return "x"',
+      /cannot change a protected metatable/,
+    ],
+    [
+      'reaching the globals metatable',
+      'getmetatable(_G).__index = nil return "x"',
+      /attempt to index a string value/,
     ],
     ['collectgarbage("stop")', 'collectgarbage("stop") return "x"', /option 'stop' is not allowed/],
     ['string.rep bomb', 'return string.rep("x", 1e12)', /exceeds the .* byte limit/],

@@ -1,0 +1,36 @@
+// Typed errors of the addon-controller. `code` is stable (tests, metrics, status failureReason); `message`
+// is what the user reads in the ClusterSummary status and in Kubernetes Events.
+
+export type AddonErrorCode =
+  /** A referenced ConfigMap/Secret/templateResourceRef object does not exist (retried). */
+  | 'REFERENCE_NOT_FOUND'
+  /** A Secret referenced by policyRefs is not of type addons.projectsveltos.io/cluster-profile. */
+  | 'UNSUPPORTED_SECRET_TYPE'
+  /** A policyRef kind or deploymentType this controller does not deploy (Flux sources, Local). */
+  | 'UNSUPPORTED_REFERENCE'
+  /** A ConfigMap/Secret content or referenced name failed to render. */
+  | 'TEMPLATE_FAILED'
+  /** A data value is not YAML, or a document is not a Kubernetes object. */
+  | 'INVALID_RESOURCE'
+  /** Two documents (of this profile) describe the same object. */
+  | 'DUPLICATE_RESOURCE'
+  /** The object exists and belongs to someone else (not Sveltos, or a profile with a better tier). */
+  | 'CONFLICT'
+  /** The managed cluster rejected or could not take a write. */
+  | 'APPLY_FAILED'
+  /** Helm charts and kustomizations are not deployed yet by this controller. */
+  | 'FEATURE_NOT_SUPPORTED';
+
+const RETRYABLE: ReadonlySet<AddonErrorCode> = new Set(['REFERENCE_NOT_FOUND', 'APPLY_FAILED']);
+
+export class AddonError extends Error {
+  readonly code: AddonErrorCode;
+  /** Retrying without any input change may succeed. */
+  readonly retryable: boolean;
+  constructor(code: AddonErrorCode, message: string, options?: ErrorOptions & { retryable?: boolean }) {
+    super(message, options);
+    this.name = 'AddonError';
+    this.code = code;
+    this.retryable = options?.retryable ?? RETRYABLE.has(code);
+  }
+}

@@ -1,0 +1,356 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ClusterProfileSpec } from '@sveltos-ts/api';
+import { seedDocuments, seedText, yamlBlocks } from '@sveltos-ts/testenv';
+import { desiredResources, type MgmtObject, type RefKey, type TargetCluster } from './plan.ts';
+
+const cluster: TargetCluster = {
+  type: 'Sveltos',
+  namespace: 'default',
+  name: 'workload',
+  object: {
+    apiVersion: 'lib.projectsveltos.io/v1beta1',
+    kind: 'SveltosCluster',
+    metadata: { name: 'workload', namespace: 'default', labels: { env: 'production' } },
+    spec: {},
+    status: { ready: true },
+  },
+};
+
+function lookupFrom(objects: MgmtObject[]) {
+  return (k: RefKey) =>
+    objects.find(
+      (o) =>
+        (o.kind ?? 'ConfigMap') === k.kind &&
+        (o.metadata?.namespace ?? '') === k.namespace &&
+        o.metadata?.name === k.name,
+    );
+}
+
+const cm = (
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+  annotations?: Record<string, string>,
+) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { namespace, name, ...(annotations ? { annotations } : {}) },
+  data,
+});
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+function plan(spec: ClusterProfileSpec, objects: MgmtObject[], name = 'p1') {
+  return desiredResources({
+    profile: { kind: 'ClusterProfile', name, spec },
+    cluster,
+    lookup: lookupFrom(objects),
+  });
+}
+
+// What the event-manager instantiates from seed 002's network-policy ConfigMap for my-service.
+const networkPolicy = `kind: NetworkPolicy
+apiVersion: networking.k8s.io/v1
+metadata:
+  name: front-my-service
+  namespace: default
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: MyApp
+  ingress:
+    - from:
+      - podSelector:
+          matchLabels:
+            app: internal
+      ports:
+        - port: 80
+`;
+
+describe('desiredResources', () => {
+  it('seed 002: one NetworkPolicy with the reference labels, owner and hash annotations', () => {
+    const s = plan(
+      { policyRefs: [{ kind: 'ConfigMap', namespace: 'projectsveltos', name: 'sveltos-abc' }] },
+      [cm('projectsveltos', 'sveltos-abc', { 'networkpolicy.yaml': networkPolicy })],
+    );
+    assert.deepEqual(s.errors, []);
+    assert.equal(s.resources.length, 1);
+    const r = s.resources[0]!;
+    assert.deepEqual(r.id, {
+      group: 'networking.k8s.io',
+      version: 'v1',
+      kind: 'NetworkPolicy',
+      namespace: 'default',
+      name: 'front-my-service',
+    });
+    const meta = r.object.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+    assert.deepEqual(meta.labels, {
+      'projectsveltos.io/reference-kind': 'ConfigMap',
+      'projectsveltos.io/reference-name': 'sveltos-abc',
+      'projectsveltos.io/reference-namespace': 'projectsveltos',
+    });
+    assert.match(meta.annotations['projectsveltos.io/hash']!, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(meta.annotations['projectsveltos.io/hash'], r.hash);
+    assert.equal(meta.annotations['projectsveltos.io/owner-kind'], 'ClusterProfile');
+    assert.equal(meta.annotations['projectsveltos.io/owner-name'], 'p1');
+    assert.equal(meta.annotations['projectsveltos.io/owner-tier'], '100');
+    assert.deepEqual((r.object.spec as { podSelector: unknown }).podSelector, {
+      matchLabels: { 'app.kubernetes.io/name': 'MyApp' },
+    });
+    assert.deepEqual(s.references, [
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'projectsveltos', name: 'sveltos-abc' },
+    ]);
+  });
+
+  it('the hash is stable for the same content and changes with it', () => {
+    const a = plan({ policyRefs: [{ kind: 'ConfigMap', namespace: 'ns', name: 'c' }] }, [
+      cm('ns', 'c', { k: networkPolicy }),
+    ]);
+    const b = plan({ policyRefs: [{ kind: 'ConfigMap', namespace: 'ns', name: 'c' }] }, [
+      cm('ns', 'c', { k: networkPolicy }),
+    ]);
+    const c = plan({ policyRefs: [{ kind: 'ConfigMap', namespace: 'ns', name: 'c' }] }, [
+      cm('ns', 'c', { k: networkPolicy.replace('port: 80', 'port: 81') }),
+    ]);
+    assert.equal(a.resources[0]!.hash, b.resources[0]!.hash);
+    assert.notEqual(a.resources[0]!.hash, c.resources[0]!.hash);
+  });
+
+  it('seeds 000/001: the info template replicates login-credentials into every namespace of the generated ConfigMap', () => {
+    const docs = seedDocuments(yamlBlocks(seedText('001')));
+    const info = docs.find((d) => d.kind === 'ConfigMap' && d.metadata?.name === 'info') as MgmtObject;
+    const trigger = docs.find((d) => d.kind === 'EventTrigger') as { spec: { templateResourceRefs: never } };
+    assert.ok(info && trigger);
+    // the templateResourceRefs as the event-manager instantiates them for default/workload
+    const refs = structuredClone(trigger.spec.templateResourceRefs) as Array<{ resource: { name: string } }>;
+    refs[1]!.resource.name = 'default-workload-namespaces';
+    const s = plan(
+      {
+        templateResourceRefs: refs as never,
+        policyRefs: [{ kind: 'ConfigMap', namespace: 'default', name: 'info' }],
+      },
+      [
+        info,
+        cm('projectsveltos', 'default-workload-namespaces', { namespaces: '\n   eng: "ok"\n   hr: "ok"\n' }),
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { namespace: 'default', name: 'login-credentials' },
+          data: { user: b64('admin'), password: b64('s3cret') },
+        },
+      ],
+    );
+    assert.deepEqual(s.errors, []);
+    assert.deepEqual(
+      s.resources.map((r) => [r.id.kind, r.id.namespace, r.id.name, (r.object as { data: unknown }).data]),
+      ['eng', 'hr'].map((ns) => [
+        'Secret',
+        ns,
+        'login-credentials',
+        { password: b64('s3cret'), user: b64('admin') },
+      ]),
+    );
+  });
+
+  it('a missing reference is an error naming it, an optional one is skipped', () => {
+    const s = plan(
+      {
+        policyRefs: [
+          { kind: 'ConfigMap', namespace: 'ns', name: 'gone' },
+          { kind: 'ConfigMap', namespace: 'ns', name: 'maybe', optional: true },
+          { kind: 'ConfigMap', namespace: 'ns', name: 'ok' },
+        ],
+      },
+      [cm('ns', 'ok', { k: networkPolicy })],
+    );
+    assert.deepEqual(
+      s.errors.map((e) => [e.code, e.retryable, e.message]),
+      [['REFERENCE_NOT_FOUND', true, 'spec.policyRefs[0]: ConfigMap ns/gone does not exist']],
+    );
+    assert.equal(s.resources.length, 1, 'the other references still produce their resources');
+  });
+
+  it('names and namespaces are templates over the cluster; an empty namespace is the cluster namespace', () => {
+    const s = plan(
+      { policyRefs: [{ kind: 'ConfigMap', name: '{{ .Cluster.metadata.name }}-{{ .ClusterName }}' }] },
+      [cm('default', 'workload-workload', { k: networkPolicy })],
+    );
+    assert.deepEqual(s.errors, []);
+    assert.equal(s.resources[0]?.source.name, 'workload-workload');
+    assert.equal(s.resources[0]?.source.namespace, 'default');
+  });
+
+  it('Secrets must have the cluster-profile type; their data is decoded', () => {
+    const secret = (type: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type,
+      metadata: { namespace: 'ns', name: 's' },
+      data: { k: b64(networkPolicy) },
+    });
+    const bad = plan({ policyRefs: [{ kind: 'Secret', namespace: 'ns', name: 's' }] }, [secret('Opaque')]);
+    assert.equal(bad.errors[0]?.code, 'UNSUPPORTED_SECRET_TYPE');
+    assert.match(bad.errors[0]!.message, /addons\.projectsveltos\.io\/cluster-profile/);
+    const good = plan({ policyRefs: [{ kind: 'Secret', namespace: 'ns', name: 's' }] }, [
+      secret('addons.projectsveltos.io/cluster-profile'),
+    ]);
+    assert.deepEqual(good.errors, []);
+    assert.equal(good.resources[0]?.id.name, 'front-my-service');
+    assert.equal(good.resources[0]?.source.kind, 'Secret');
+  });
+
+  it('a template error names the ConfigMap and key and does not stop the other references', () => {
+    const s = plan(
+      {
+        policyRefs: [
+          { kind: 'ConfigMap', namespace: 'ns', name: 'bad' },
+          { kind: 'ConfigMap', namespace: 'ns', name: 'good' },
+        ],
+      },
+      [
+        cm(
+          'ns',
+          'bad',
+          { 'x.yaml': 'name: {{ .Cluster.metadata.nope }}' },
+          { 'projectsveltos.io/template': 'ok' },
+        ),
+        cm('ns', 'good', { k: networkPolicy }),
+      ],
+    );
+    assert.equal(s.errors.length, 1);
+    assert.equal(s.errors[0]?.code, 'TEMPLATE_FAILED');
+    assert.equal(s.errors[0]?.retryable, false);
+    assert.match(s.errors[0]!.message, /^ConfigMap ns\/bad key "x.yaml": .*nope/);
+    assert.equal(s.resources.length, 1);
+  });
+
+  it('templates see .Cluster; content without the annotation is taken literally', () => {
+    const text =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{{ .Cluster.metadata.name }}"\n  namespace: x\n';
+    const templated = plan({ policyRefs: [{ kind: 'ConfigMap', namespace: 'ns', name: 'c' }] }, [
+      cm('ns', 'c', { k: text }, { 'projectsveltos.io/template': '' }),
+    ]);
+    assert.equal(templated.resources[0]?.id.name, 'workload');
+    const literal = plan({ policyRefs: [{ kind: 'ConfigMap', namespace: 'ns', name: 'c' }] }, [
+      cm('ns', 'c', { k: text }),
+    ]);
+    assert.equal(literal.resources[0]?.id.name, '{{ .Cluster.metadata.name }}');
+  });
+
+  it('bad documents are INVALID_RESOURCE; empty documents are skipped', () => {
+    const s = plan(
+      {
+        policyRefs: [
+          { kind: 'ConfigMap', namespace: 'ns', name: 'a' },
+          { kind: 'ConfigMap', namespace: 'ns', name: 'b' },
+          { kind: 'ConfigMap', namespace: 'ns', name: 'c' },
+        ],
+      },
+      [
+        cm('ns', 'a', { k: 'kind: [unclosed' }),
+        cm('ns', 'b', { k: 'apiVersion: v1\nkind: ConfigMap\n' }),
+        cm('ns', 'c', { k: `---\n# only a comment\n---\n${networkPolicy}---\n` }),
+      ],
+    );
+    assert.deepEqual(
+      s.errors.map((e) => e.code),
+      ['INVALID_RESOURCE', 'INVALID_RESOURCE'],
+    );
+    assert.match(
+      s.errors[1]!.message,
+      /ConfigMap ns\/b key "k": document 1 needs apiVersion, kind and metadata.name/,
+    );
+    assert.equal(s.resources.length, 1);
+  });
+
+  it('the same object twice is DUPLICATE_RESOURCE naming both sources', () => {
+    const s = plan(
+      {
+        policyRefs: [
+          { kind: 'ConfigMap', namespace: 'ns', name: 'a' },
+          { kind: 'ConfigMap', namespace: 'ns', name: 'b' },
+        ],
+      },
+      [cm('ns', 'a', { k: networkPolicy }), cm('ns', 'b', { k: networkPolicy })],
+    );
+    assert.equal(s.errors[0]?.code, 'DUPLICATE_RESOURCE');
+    assert.match(s.errors[0]!.message, /ConfigMap ns\/a key "k" and in ConfigMap ns\/b key "k"/);
+    assert.equal(s.resources.length, 1);
+  });
+
+  it('policyRef tier overrides the profile tier; extra labels and annotations are added', () => {
+    const s = plan(
+      {
+        tier: 50,
+        extraLabels: { team: 'a' },
+        extraAnnotations: { note: 'x' },
+        policyRefs: [
+          { kind: 'ConfigMap', namespace: 'ns', name: 'a', tier: 100 },
+          { kind: 'ConfigMap', namespace: 'ns', name: 'b', tier: 10 },
+        ],
+      },
+      [
+        cm('ns', 'a', { k: networkPolicy }),
+        cm('ns', 'b', { k: networkPolicy.replace('front-my-service', 'other') }),
+      ],
+    );
+    // 100 is the API server's default for a policyRef: it does not override the profile's tier
+    assert.deepEqual(
+      s.resources.map((r) => r.tier),
+      [50, 10],
+    );
+    const meta = s.resources[0]!.object.metadata as {
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+    };
+    assert.equal(meta.labels.team, 'a');
+    assert.equal(meta.annotations.note, 'x');
+    assert.equal(meta.annotations['projectsveltos.io/owner-tier'], '50');
+  });
+
+  it('Flux sources and Local deployment are reported as not supported; Helm/Kustomize too', () => {
+    const s = plan(
+      {
+        policyRefs: [
+          { kind: 'GitRepository', namespace: 'flux', name: 'repo', path: 'x' },
+          { kind: 'ConfigMap', namespace: 'ns', name: 'a', deploymentType: 'Local' },
+        ],
+        helmCharts: [
+          {
+            repositoryURL: 'https://x',
+            repositoryName: 'x',
+            chartName: 'x/y',
+            chartVersion: '1',
+            releaseName: 'r',
+            releaseNamespace: 'n',
+          },
+        ],
+        kustomizationRefs: [{ kind: 'ConfigMap', namespace: 'ns', name: 'k' }],
+      },
+      [cm('ns', 'a', { k: networkPolicy })],
+    );
+    assert.deepEqual(
+      s.errors.map((e) => e.code),
+      ['UNSUPPORTED_REFERENCE', 'UNSUPPORTED_REFERENCE'],
+    );
+    assert.deepEqual(
+      s.unsupported.map((u) => u.featureID),
+      ['Helm', 'Kustomize'],
+    );
+  });
+
+  it('a missing templateResourceRef is an error unless optional', () => {
+    const spec = (optional: boolean): ClusterProfileSpec => ({
+      templateResourceRefs: [
+        { identifier: 'X', optional, resource: { apiVersion: 'v1', kind: 'ConfigMap', name: 'x' } },
+      ],
+      policyRefs: [{ kind: 'ConfigMap', namespace: 'ns', name: 'a' }],
+    });
+    const objects = [cm('ns', 'a', { k: networkPolicy })];
+    const required = plan(spec(false), objects);
+    assert.equal(required.errors[0]?.code, 'REFERENCE_NOT_FOUND');
+    assert.match(required.errors[0]!.message, /"X": ConfigMap default\/x does not exist/);
+    assert.deepEqual(plan(spec(true), objects).errors, []);
+  });
+});

@@ -1,0 +1,270 @@
+// Seed 002 end to end on the local control planes: the ClusterProfiles and instantiated ConfigMaps the
+// event-manager plans for the page's Services (planner `plan()`, v1beta1 translation with
+// projectsveltos.io/instantiate, SPEC §10) are deployed into cluster-a and withdrawn when the event goes away;
+// objects Sveltos did not create are never touched.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { INSTANTIATE_ANNOTATION, type SveltosCluster } from '@sveltos-ts/api';
+import type { KubeObject, RestClient } from '@sveltos-ts/kube';
+import { lookupFrom, plan } from '@sveltos-ts/planner';
+import { type SeedObject, seedDocuments, seedText, yamlBlocks } from '@sveltos-ts/testenv';
+import type { RunningAddonController } from './controller.ts';
+import {
+  client,
+  clusterProfile,
+  createOrKeep,
+  deployed,
+  eventually,
+  namespace,
+  profileRef,
+  registerCluster,
+  resourcesStatus,
+  scopedController,
+  summary,
+  uniqueName,
+} from './test-support.ts';
+
+const scope = uniqueName('ac002');
+const ns = scope;
+let mgmt: RestClient;
+let a: RestClient;
+let controller: RunningAddonController;
+
+const docs = () => seedDocuments(yamlBlocks(seedText('002')));
+const seedConfigMap = (name: string): SeedObject =>
+  docs().find((d) => d.kind === 'ConfigMap' && d.metadata?.name === name) ?? assert.fail(name);
+
+const cluster: SveltosCluster = {
+  apiVersion: 'lib.projectsveltos.io/v1beta1',
+  kind: 'SveltosCluster',
+  metadata: { name: 'workload', namespace: ns, labels: { env: 'fv' } },
+  spec: {},
+  status: { ready: true },
+};
+
+/** What the event-manager would write for `services` (planner), created in the management cluster. */
+async function eventManagerOutput(
+  template: SeedObject,
+  oneForEvent: boolean,
+  services: Record<string, unknown>[],
+) {
+  const cm = structuredClone(template) as KubeObject & { data: Record<string, string> };
+  cm.metadata = { name: cm.metadata.name, namespace: ns, annotations: { [INSTANTIATE_ANNOTATION]: 'ok' } };
+  const p = plan({
+    eventTrigger: {
+      apiVersion: 'lib.projectsveltos.io/v1beta1',
+      kind: 'EventTrigger',
+      metadata: { name: `${cm.metadata.name}-trigger` },
+      spec: {
+        sourceClusterSelector: { matchLabels: { env: 'fv' } },
+        eventSourceName: 'sveltos-service',
+        oneForEvent,
+        policyRefs: [{ kind: 'ConfigMap', namespace: ns, name: cm.metadata.name }],
+      },
+    },
+    report: {
+      eventSourceName: 'sveltos-service',
+      resources: services,
+      matchingResources: services.map((s) => ({
+        apiVersion: 'v1',
+        kind: 'Service',
+        ...(s.metadata as { name: string; namespace: string }),
+      })),
+    },
+    cluster,
+    lookup: lookupFrom([cm]),
+    options: { namespace: ns },
+  });
+  for (const c of p.configMaps) await mgmt.apply(c as KubeObject, { fieldManager: 'test-event-manager' });
+  for (const profile of p.clusterProfiles) {
+    profile.metadata.labels = { ...profile.metadata.labels, 'sveltos-test': scope };
+    await mgmt.apply(profile as KubeObject, { fieldManager: 'test-event-manager' });
+  }
+  return p;
+}
+
+const service = (name: string, ports: number[], selector: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: ns, labels: { sveltos: 'fv' } },
+  spec: { selector, ports: ports.map((port) => ({ port, protocol: 'TCP' })) },
+});
+
+const get = (c: RestClient, apiVersion: string, kind: string, name: string, namespace = ns) =>
+  c.getOrUndefined<KubeObject & { spec?: Record<string, unknown>; data?: Record<string, string> }>({
+    apiVersion,
+    kind,
+    namespace,
+    name,
+  });
+
+before(async () => {
+  mgmt = await client('mgmt');
+  a = await client('cluster-a');
+  await registerCluster(mgmt, {
+    namespace: ns,
+    name: 'workload',
+    target: 'cluster-a',
+    labels: { env: 'fv' },
+  });
+  await createOrKeep(a, namespace(ns));
+  controller = await scopedController(scope);
+});
+
+after(async () => {
+  await controller?.stop();
+});
+
+describe('seed 002 through the addon-controller', () => {
+  it('front-my-service appears with the Service selector and ports, and goes away with the Service', async () => {
+    const svc = service('my-service', [80], { 'app.kubernetes.io/name': 'MyApp' });
+    const p = await eventManagerOutput(seedConfigMap('network-policy'), true, [svc]);
+    const profileName = p.clusterProfiles[0]!.metadata.name!;
+    const instantiated = p.configMaps[0]!.metadata.name!;
+    const np = await eventually('NetworkPolicy front-my-service in cluster-a', () =>
+      get(a, 'networking.k8s.io/v1', 'NetworkPolicy', 'front-my-service'),
+    );
+    assert.deepEqual(np.spec?.podSelector, { matchLabels: { 'app.kubernetes.io/name': 'MyApp' } });
+    assert.deepEqual(np.spec?.ingress, [
+      {
+        from: [{ podSelector: { matchLabels: { app: 'internal' } } }],
+        ports: [{ port: 80, protocol: 'TCP' }],
+      },
+    ]);
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(np.metadata.labels ?? {}).filter(([k]) => k.startsWith('projectsveltos.io/')),
+      ),
+      {
+        'projectsveltos.io/reference-kind': 'ConfigMap',
+        'projectsveltos.io/reference-name': instantiated,
+        'projectsveltos.io/reference-namespace': ns,
+      },
+    );
+    assert.match(np.metadata.annotations?.['projectsveltos.io/hash'] ?? '', /^sha256:[0-9a-f]{64}$/);
+
+    const summaryName = `${profileName}-sveltos-workload`;
+    const s = await eventually('ClusterSummary Provisioned', async () => {
+      const x = await summary(mgmt, ns, summaryName);
+      return resourcesStatus(x)?.status === 'Provisioned' && x;
+    });
+    assert.deepEqual(deployed(s), [`NetworkPolicy/${ns}/front-my-service`]);
+    assert.equal(s.metadata.labels?.['projectsveltos.io/cluster-profile-name'], profileName);
+    const profile = await mgmt.get<KubeObject & { status?: { matchingClusters?: unknown[] } }>(
+      profileRef(profileName),
+    );
+    assert.deepEqual(profile.status?.matchingClusters, [
+      {
+        apiVersion: 'lib.projectsveltos.io/v1beta1',
+        kind: 'SveltosCluster',
+        namespace: ns,
+        name: 'workload',
+      },
+    ]);
+
+    // the Service is deleted: the event-manager plans no profile and deletes this one
+    const gone = await eventManagerOutput(seedConfigMap('network-policy'), true, []);
+    assert.equal(gone.clusterProfiles.length, 0);
+    await mgmt.delete(profileRef(profileName));
+    await eventually(
+      'NetworkPolicy withdrawn',
+      async () => !(await get(a, 'networking.k8s.io/v1', 'NetworkPolicy', 'front-my-service')),
+    );
+    await eventually('ClusterSummary removed', async () => !(await summary(mgmt, ns, summaryName)));
+  });
+
+  it('one Ingress for all HTTPS Services (oneForEvent: false)', async () => {
+    const template = seedConfigMap('ingress');
+    const data = (template as { data: Record<string, string> }).data;
+    data['ingress.yaml'] = data['ingress.yaml']!.replace('namespace: default', `namespace: ${ns}`);
+    const p = await eventManagerOutput(template, false, [
+      service('my-service', [80, 443], { app: 'a' }),
+      service('my-service-2', [80, 8443], { app: 'b' }),
+    ]);
+    const ingress = await eventually('Ingress in cluster-a', () =>
+      get(a, 'networking.k8s.io/v1', 'Ingress', 'ingress'),
+    );
+    const rules = ingress.spec?.rules as Array<{ http: { paths: Array<Record<string, unknown>> } }>;
+    assert.deepEqual(
+      rules[0]!.http.paths.map((x) => [x.path, (x.backend as { service: unknown }).service]),
+      [
+        ['/my-service', { name: 'my-service', port: { number: 443 } }],
+        ['/my-service-2', { name: 'my-service-2', port: { number: 8443 } }],
+      ],
+    );
+    assert.equal(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/rewrite-target'], '/');
+    await mgmt.delete(profileRef(p.clusterProfiles[0]!.metadata.name!));
+    await eventually(
+      'Ingress withdrawn',
+      async () => !(await get(a, 'networking.k8s.io/v1', 'Ingress', 'ingress')),
+    );
+  });
+
+  it('never touches an object it did not create; withdraws what was dropped from the references', async () => {
+    await a.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'pre-existing', namespace: ns },
+      stringData: { owner: 'a human' },
+    });
+    const secret = (name: string) =>
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nstringData:\n  owner: sveltos\n`;
+    await mgmt.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'secrets', namespace: ns },
+      data: { 'a.yaml': `${secret('pre-existing')}---\n${secret('ours-1')}` },
+    });
+    await mgmt.create(
+      clusterProfile('no-touch-' + scope, scope, {
+        clusterRefs: [
+          {
+            apiVersion: 'lib.projectsveltos.io/v1beta1',
+            kind: 'SveltosCluster',
+            namespace: ns,
+            name: 'workload',
+          },
+        ],
+        continueOnConflict: true,
+        policyRefs: [{ kind: 'ConfigMap', namespace: ns, name: 'secrets' }],
+      }),
+    );
+    const summaryName = `no-touch-${scope}-sveltos-workload`;
+    const s = await eventually('conflict reported', async () => {
+      const x = await summary(mgmt, ns, summaryName);
+      return resourcesStatus(x)?.status === 'Failed' && x;
+    });
+    assert.match(
+      resourcesStatus(s)?.failureMessage ?? '',
+      /Secret .*\/pre-existing already exists and was not created by Sveltos/,
+    );
+    assert.equal(resourcesStatus(s)?.failureReason, 'CONFLICT');
+    assert.deepEqual(deployed(s), [`Secret/${ns}/ours-1`]);
+    const untouched = await get(a, 'v1', 'Secret', 'pre-existing');
+    assert.equal(Buffer.from(untouched!.data!.owner!, 'base64').toString(), 'a human');
+    assert.equal(untouched!.metadata.labels, undefined);
+
+    // ours-1 dropped, ours-2 added: the first is withdrawn, the second applied
+    await mgmt.mergePatch(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'secrets' },
+      { data: { 'a.yaml': secret('ours-2') } },
+    );
+    await eventually(
+      'ours-2 applied and ours-1 withdrawn',
+      async () =>
+        (await get(a, 'v1', 'Secret', 'ours-2')) !== undefined &&
+        (await get(a, 'v1', 'Secret', 'ours-1')) === undefined,
+    );
+    await eventually(
+      'summary back to Provisioned',
+      async () => resourcesStatus(await summary(mgmt, ns, summaryName))?.status === 'Provisioned',
+    );
+
+    await mgmt.delete(profileRef('no-touch-' + scope));
+    await eventually('ours-2 withdrawn', async () => (await get(a, 'v1', 'Secret', 'ours-2')) === undefined);
+    await eventually('summary removed', async () => !(await summary(mgmt, ns, summaryName)));
+    const survivor = await get(a, 'v1', 'Secret', 'pre-existing');
+    assert.equal(Buffer.from(survivor!.data!.owner!, 'base64').toString(), 'a human');
+  });
+});

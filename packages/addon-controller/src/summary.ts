@@ -1,0 +1,135 @@
+// The ClusterSummary of a (profile, cluster) pair: its name and labels, what it records as deployed, and the
+// status written after each reconcile. Pure.
+
+import { createHash } from 'node:crypto';
+import {
+  CLUSTER_NAME_LABEL,
+  CLUSTER_PROFILE_NAME_LABEL,
+  CLUSTER_TYPE_LABEL,
+  type ClusterSummary,
+  type ClusterSummaryStatus,
+  type ClusterType,
+  type DeployedResource,
+  type FeatureStatus,
+  type FeatureSummary,
+} from '@sveltos-ts/api';
+import type { AddonError } from './errors.ts';
+import { type ResourceId, resourceKey } from './plan.ts';
+
+const MAX_NAME = 253;
+
+/** Upstream's name for a ClusterProfile's summary: `<profile>-<capi|sveltos>-<cluster>` (in the cluster's
+ * namespace). Names that would exceed 253 characters are cut and end with a hash, so they stay unique. */
+export function clusterSummaryName(
+  profileName: string,
+  clusterType: ClusterType,
+  clusterName: string,
+): string {
+  const name = `${profileName}-${clusterType.toLowerCase()}-${clusterName}`;
+  if (name.length <= MAX_NAME) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 16);
+  return `${name.slice(0, MAX_NAME - 17).replace(/[-.]+$/, '')}-${hash}`;
+}
+
+export function clusterSummaryLabels(
+  profileName: string,
+  clusterType: ClusterType,
+  clusterName: string,
+): Record<string, string> {
+  return {
+    [CLUSTER_PROFILE_NAME_LABEL]: profileName,
+    [CLUSTER_NAME_LABEL]: clusterName,
+    [CLUSTER_TYPE_LABEL]: clusterType.toLowerCase(),
+  };
+}
+
+export interface RecordedResource extends ResourceId {
+  lastAppliedTime?: string | undefined;
+}
+
+/** What the summary says the Resources feature deployed. */
+export function recordedResources(summary: ClusterSummary | undefined): RecordedResource[] {
+  const feature = summary?.status?.deployedFeatures?.find((f) => f.featureID === 'Resources');
+  return (feature?.resources ?? []).map((r) => ({
+    group: r.group,
+    version: r.version,
+    kind: r.kind,
+    namespace: r.namespace ?? '',
+    name: r.name,
+    lastAppliedTime: r.lastAppliedTime,
+  }));
+}
+
+export function featureStatus(
+  summary: ClusterSummary | undefined,
+  featureID: string,
+): FeatureStatus | undefined {
+  return summary?.status?.featureSummaries?.find((f) => f.featureID === featureID)?.status;
+}
+
+const MAX_MESSAGE = 4096;
+
+/** One message for the status: every failure on its own line, cut to a size the API server accepts. */
+export function failureText(messages: readonly string[]): string | undefined {
+  if (messages.length === 0) return undefined;
+  const text = [...new Set(messages)].join('\n');
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 15)}\n... (truncated)` : text;
+}
+
+export interface StatusInput {
+  status: FeatureStatus;
+  /** Fingerprint of what was deployed (base64). */
+  hash?: string | undefined;
+  errors: readonly AddonError[];
+  /** Extra failure lines (conflicts). */
+  messages?: readonly string[];
+  deployed: readonly RecordedResource[];
+  unsupported: ReadonlyArray<{ featureID: 'Helm' | 'Kustomize'; message: string }>;
+  consecutiveFailures: number;
+  now: string;
+}
+
+function deployedResource(r: RecordedResource): DeployedResource {
+  return {
+    group: r.group,
+    version: r.version,
+    kind: r.kind,
+    ...(r.namespace ? { namespace: r.namespace } : {}),
+    name: r.name,
+    ...(r.lastAppliedTime ? { lastAppliedTime: r.lastAppliedTime } : {}),
+  };
+}
+
+/** The complete ClusterSummary status (written with server-side apply, so it replaces what we wrote last). */
+export function summaryStatus(input: StatusInput): ClusterSummaryStatus {
+  const failure = failureText([...input.errors.map((e) => e.message), ...(input.messages ?? [])]);
+  const reason = input.errors[0]?.code ?? (input.messages?.length ? 'CONFLICT' : undefined);
+  const gvks = [...new Set(input.deployed.map((r) => `${r.kind}.${r.version}.${r.group}`))].sort();
+  const resources: FeatureSummary = {
+    featureID: 'Resources',
+    status: input.status,
+    ...(input.hash ? { hash: input.hash } : {}),
+    consecutiveFailures: input.consecutiveFailures,
+    ...(failure ? { failureReason: reason, failureMessage: failure } : {}),
+    ...(gvks.length ? { deployedGroupVersionKind: gvks } : {}),
+    lastAppliedTime: input.now,
+  };
+  const unsupported: FeatureSummary[] = input.unsupported.map((u) => ({
+    featureID: u.featureID,
+    status: 'FailedNonRetriable',
+    failureReason: 'FEATURE_NOT_SUPPORTED',
+    failureMessage: u.message,
+  }));
+  const sorted = [...input.deployed].sort((a, b) => resourceKey(a).localeCompare(resourceKey(b)));
+  return {
+    featureSummaries: [resources, ...unsupported],
+    deployedFeatures: [{ featureID: 'Resources', resources: sorted.map(deployedResource) }],
+  };
+}
+
+/** Fingerprint of a set of resource hashes (order-independent), base64 as the `hash` field wants. */
+export function deploymentHash(hashes: readonly string[]): string {
+  return createHash('sha256')
+    .update([...hashes].sort().join('\n'))
+    .digest('base64');
+}
