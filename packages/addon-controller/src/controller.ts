@@ -560,7 +560,11 @@ class AddonController {
         ...u.id,
         lastAppliedTime: record.get(resourceKey(u.id))?.lastAppliedTime ?? now,
       });
-    if (!blocked) await this.#execute(client, result, record, errors, now);
+    if (!blocked) {
+      await this.#execute(client, result, record, errors, now);
+      // the profile an object was taken from learns about it (nothing watches managed clusters)
+      for (const a of result.apply) if (a.from) this.#queue.add(pairKey(a.from.name, cluster.key));
+    }
     if (result.conflicts.length > 0)
       this.#metrics.resources.inc({ action: 'conflict' }, result.conflicts.length);
     const hashes = [...result.unchanged, ...result.apply.map((a) => a.resource)].map((d) => d.hash);

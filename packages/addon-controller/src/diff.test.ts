@@ -82,8 +82,8 @@ describe('diff', () => {
   it('tiers: a lower tier takes over, an equal or higher one conflicts; a deleted owner is taken over', () => {
     const lower = run({ desired: [desired('x', 50)], live: { x: owned('other', 'sha256:9', '100') } });
     assert.deepEqual(
-      lower.apply.map((a) => a.action),
-      ['takeover'],
+      lower.apply.map((a) => [a.action, a.from]),
+      [['takeover', { kind: 'ClusterProfile', name: 'other' }]],
     );
     const equal = run({ desired: [desired('x', 100)], live: { x: owned('other', 'sha256:9', '100') } });
     assert.match(

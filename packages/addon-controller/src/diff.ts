@@ -82,7 +82,8 @@ export interface Conflict {
 }
 
 export interface DiffResult {
-  apply: Array<{ resource: DesiredResource; action: ApplyAction }>;
+  /** `from`: the profile a takeover takes the object from (it must look at its pair again). */
+  apply: Array<{ resource: DesiredResource; action: ApplyAction; from?: Owner }>;
   /** Ours, with the desired hash already: nothing to write. */
   unchanged: DesiredResource[];
   conflicts: Conflict[];
@@ -98,7 +99,7 @@ function desiredAction(
   d: DesiredResource,
   live: LiveMeta | undefined,
   input: DiffInput,
-): ApplyAction | Conflict | 'unchanged' {
+): ApplyAction | { takeoverFrom: Owner } | Conflict | 'unchanged' {
   const own = ownership(live, input.owner);
   switch (own.type) {
     case 'absent':
@@ -106,7 +107,9 @@ function desiredAction(
     case 'ours':
       return live?.annotations?.[HASH_ANNOTATION] === d.hash ? 'unchanged' : 'update';
     case 'profile':
-      if (!input.ownerExists(own.kind, own.name) || d.tier < own.tier) return 'takeover';
+      if (!input.ownerExists(own.kind, own.name) || d.tier < own.tier) {
+        return { takeoverFrom: { kind: own.kind, name: own.name } };
+      }
       return {
         resource: d,
         message:
@@ -136,6 +139,8 @@ export function diff(input: DiffInput): DiffResult {
     const action = desiredAction(d, input.live(d.id), input);
     if (action === 'unchanged') result.unchanged.push(d);
     else if (typeof action === 'string') result.apply.push({ resource: d, action });
+    else if ('takeoverFrom' in action)
+      result.apply.push({ resource: d, action: 'takeover', from: action.takeoverFrom });
     else result.conflicts.push(action);
   }
   const done = new Set<string>();

@@ -2,6 +2,16 @@
 // what went where in ClusterSummaries, and withdraws what is no longer wanted.
 
 export {
+  ADDON_HEADERS,
+  type AddonFilters,
+  type AddonRow,
+  addonRows,
+  addonsTable,
+  goTimeString,
+  listAddons,
+  renderTable,
+} from './addons-table.ts';
+export {
   type AddonControllerOptions,
   DRY_RUN_ANNOTATION,
   FIELD_MANAGER,

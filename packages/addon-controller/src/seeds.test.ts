@@ -3,11 +3,15 @@
 // appear in the destination cluster.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EventTrigger, SveltosCluster } from '@sveltos-ts/api';
 import type { KubeObject, RestClient } from '@sveltos-ts/kube';
 import { type EventContent, lookupFrom, plan } from '@sveltos-ts/planner';
 import { corrected003, type SeedObject, seedDocuments, seedText, yamlBlocks } from '@sveltos-ts/testenv';
+import { addonsTable, listAddons } from './addons-table.ts';
 import type { RunningAddonController } from './controller.ts';
 import {
   client,
@@ -17,6 +21,7 @@ import {
   profileRef,
   registerCluster,
   scopedController,
+  testBed,
   uniqueName,
 } from './test-support.ts';
 
@@ -149,6 +154,26 @@ describe('seeds through the addon-controller', () => {
       assert.equal(Buffer.from(s.data!.user!, 'base64').toString(), 'admin');
       assert.equal(Buffer.from(s.data!.password!, 'base64').toString(), 's3cret');
       assert.equal(s.metadata.labels?.['projectsveltos.io/reference-name'], 'info');
+    }
+    // sveltosctl show addons: the page's table, read from the ClusterSummary
+    const file = join(mkdtempSync(join(tmpdir(), 'addons-')), 'kubeconfig');
+    writeFileSync(file, (await testBed()).cluster('mgmt').kubeconfigYaml);
+    const rows = await eventually('two rows', async () => {
+      const r = await listAddons(file, { namespace: ns, cluster: 'workload' });
+      return r.length === 2 && r;
+    });
+    const table = addonsTable(rows).split('\n');
+    assert.match(
+      table[1]!,
+      /^\| +CLUSTER +\| RESOURCE TYPE \| NAMESPACE \| +NAME +\| VERSION \| +TIME +\| +PROFILES +\|$/,
+    );
+    for (const [i, target] of ['eng', 'hr'].entries()) {
+      assert.match(
+        table[3 + i]!,
+        new RegExp(
+          `^\\| ${ns}/workload \\| :Secret +\\| ${target} +\\| login-credentials \\| N/A +\\| \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\+0000 UTC \\| ClusterProfile/sveltos-[0-9a-z]{20} \\|$`,
+        ),
+      );
     }
   });
 

@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerEventSourceCommands } from './commands/eventsource.ts';
+import { registerShowAddonsCommand } from './commands/show-addons.ts';
 import { CliError, EXIT_OK, EXIT_USAGE } from './errors.ts';
 import { Output } from './output.ts';
 
@@ -15,6 +16,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerEventSourceCommands(program, out, (code) => {
+    exitCode = code;
+  });
+  registerShowAddonsCommand(program, out, (code) => {
     exitCode = code;
   });
   for (const c of program.commands) {

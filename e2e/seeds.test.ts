@@ -1,0 +1,45 @@
+// The seeds end to end through every component: agents → EventReports → event-manager → ClusterProfiles →
+// addon-controller → resources in the clusters (and withdrawn when the event goes away).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TestEnv } from '@sveltos-ts/testenv';
+import { converge, deployedAddons, type Fleet, scenarios, startFleet } from './scenarios.ts';
+
+describe('seeds end to end (agent → event-manager → addon-controller)', () => {
+  let env: TestEnv;
+  let fleet: Fleet;
+  before(async () => {
+    env = await TestEnv.start({ clusters: ['mgmt', 'cluster-a', 'cluster-b'] });
+    fleet = await startFleet(env);
+  });
+  after(async () => {
+    await fleet?.stop();
+    await env?.stop();
+  });
+
+  for (const scenario of scenarios) {
+    it(`seed ${scenario.seed}: ${scenario.title}`, async () => {
+      await scenario.apply(fleet);
+      await converge(fleet, scenario.expected);
+      if (scenario.withdraw) {
+        await scenario.withdraw(fleet);
+        await converge(fleet, scenario.expected, { gone: true });
+      }
+    });
+  }
+
+  it('records what was deployed where in ClusterSummaries', async () => {
+    const rows = await deployedAddons(fleet);
+    for (const expected of scenarios.filter((s) => !s.withdraw).flatMap((s) => s.expected)) {
+      assert.ok(
+        rows.some(
+          (row) =>
+            row[2] === expected.namespace &&
+            row[3] === expected.name &&
+            row[1]?.endsWith(`:${expected.kind}`),
+        ),
+        `${expected.kind} ${expected.namespace}/${expected.name} is recorded`,
+      );
+    }
+  });
+});

@@ -1,0 +1,144 @@
+// What `sveltosctl show addons` prints: one row per object (or Helm release) a profile deployed in a cluster,
+// read from the ClusterSummaries. Rows and the table text are pure; listAddons() reads the summaries.
+
+import { KubeConfig } from '@kubernetes/client-node';
+import { CLUSTER_PROFILE_NAME_LABEL, type ClusterSummary, CONFIG_API_VERSION } from '@sveltos-ts/api';
+import { type KubeObject, RestClient } from '@sveltos-ts/kube';
+
+export interface AddonRow {
+  cluster: string;
+  resourceType: string;
+  namespace: string;
+  name: string;
+  version: string;
+  time: string;
+  profiles: string[];
+}
+
+export interface AddonFilters {
+  /** Namespace of the clusters. */
+  namespace?: string | undefined;
+  /** Cluster name. */
+  cluster?: string | undefined;
+  /** `name` or `ClusterProfile/name`. */
+  profile?: string | undefined;
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** Go's time.Time String() layout, in UTC: `2025-02-28 13:23:08 +0000 UTC`. */
+export function goTimeString(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return (
+    `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ` +
+    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000 UTC`
+  );
+}
+
+/** Rows for the summaries that pass the filters; an object deployed by several profiles is one row. */
+export function addonRows(summaries: readonly ClusterSummary[], filters: AddonFilters = {}): AddonRow[] {
+  const profileFilter = filters.profile?.replace(/^ClusterProfile\//, '');
+  const rows = new Map<string, AddonRow>();
+  const add = (row: AddonRow) => {
+    const key = JSON.stringify([row.cluster, row.resourceType, row.namespace, row.name]);
+    const seen = rows.get(key);
+    if (seen === undefined) rows.set(key, row);
+    else seen.profiles = [...new Set([...seen.profiles, ...row.profiles])].sort();
+  };
+  for (const s of summaries) {
+    const profile = s.metadata.labels?.[CLUSTER_PROFILE_NAME_LABEL];
+    if (!profile) continue;
+    if (filters.namespace && s.spec.clusterNamespace !== filters.namespace) continue;
+    if (filters.cluster && s.spec.clusterName !== filters.cluster) continue;
+    if (profileFilter && profile !== profileFilter) continue;
+    const cluster = `${s.spec.clusterNamespace}/${s.spec.clusterName}`;
+    const profiles = [`ClusterProfile/${profile}`];
+    for (const f of s.status?.deployedFeatures ?? []) {
+      for (const r of f.resources ?? []) {
+        add({
+          cluster,
+          resourceType: `${r.group}:${r.kind}`,
+          namespace: r.namespace ?? '',
+          name: r.name,
+          version: 'N/A',
+          time: goTimeString(r.lastAppliedTime),
+          profiles,
+        });
+      }
+      for (const h of f.helmReleases ?? []) {
+        add({
+          cluster,
+          resourceType: 'helm chart',
+          namespace: h.releaseNamespace,
+          name: h.releaseName,
+          version: h.chartVersion ?? 'N/A',
+          time: goTimeString(h.lastAppliedTime),
+          profiles,
+        });
+      }
+    }
+  }
+  const key = (r: AddonRow) => [r.cluster, r.resourceType, r.namespace, r.name].join('\0');
+  return [...rows.values()].sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+export const ADDON_HEADERS = [
+  'CLUSTER',
+  'RESOURCE TYPE',
+  'NAMESPACE',
+  'NAME',
+  'VERSION',
+  'TIME',
+  'PROFILES',
+] as const;
+
+/** An ASCII table as upstream's CLI prints it: centred headers, left-aligned cells, rules around. */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
+  const centre = (t: string, w: number) => {
+    const left = Math.floor((w - t.length) / 2);
+    return ' '.repeat(left) + t + ' '.repeat(w - t.length - left);
+  };
+  const line = (cells: readonly string[], align: (t: string, w: number) => string) =>
+    `| ${cells.map((c, i) => align(c, widths[i]!)).join(' | ')} |`;
+  return [
+    rule,
+    line(headers, centre),
+    rule,
+    ...rows.map((r) => line(r, (t, w) => t.padEnd(w))),
+    ...(rows.length > 0 ? [rule] : []),
+  ].join('\n');
+}
+
+export function addonsTable(rows: readonly AddonRow[]): string {
+  return renderTable(
+    ADDON_HEADERS,
+    rows.map((r) => [
+      r.cluster,
+      r.resourceType,
+      r.namespace,
+      r.name,
+      r.version,
+      r.time,
+      r.profiles.join(', '),
+    ]),
+  );
+}
+
+/** Reads the ClusterSummaries of the management cluster (`kubeconfig` path, else the default loading rules). */
+export async function listAddons(
+  kubeconfig: string | undefined,
+  filters: AddonFilters = {},
+): Promise<AddonRow[]> {
+  const config = new KubeConfig();
+  if (kubeconfig) config.loadFromFile(kubeconfig);
+  else config.loadFromDefault();
+  const client = new RestClient(config);
+  const list = await client.list<ClusterSummary & KubeObject>(CONFIG_API_VERSION, 'ClusterSummary', {
+    namespace: filters.namespace,
+  });
+  return addonRows(list.items, filters);
+}
