@@ -1,69 +1,74 @@
-// The demo: a management cluster and two managed clusters on loopback, our CRDs installed, the managed
-// clusters registered in the management cluster the way users register them (a SveltosCluster plus a
-// kubeconfig Secret), then a table of the fleet.
-import { crds, SveltosClusterKind } from '@sveltos-ts/api';
-import { type KubeObject, RestClient } from '@sveltos-ts/kube';
+// The main job on local clusters: a management cluster and two managed clusters (real kube-apiservers on
+// loopback), the agents, event-manager and addon-controller running, the seed scenarios applied, and a
+// table of what was deployed where.
+//
+//   bash scripts/demo.sh [--keep]
+import { jsonLogger } from '@sveltos-ts/kube';
 import { TestEnv } from '@sveltos-ts/testenv';
+import { converge, deployedAddons, fleetClusters, scenarios, startFleet } from '../scenarios.ts';
 
 const keep = process.argv.includes('--keep');
-const managed = [
-  { name: 'cluster-a', labels: { env: 'production', dep: 'eng' } },
-  { name: 'cluster-b', labels: { env: 'fv', dep: 'hr' } },
-];
+const verbose = process.argv.includes('--verbose');
+const started = Date.now();
+const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
-const env = await TestEnv.start({ clusters: ['mgmt', ...managed.map((c) => c.name)], detached: keep });
-await Promise.all(env.clusters().map((cluster) => cluster.installCrds(crds)));
-const mgmt = new RestClient(env.cluster('mgmt').kubeConfig());
-
-for (const cluster of managed) {
-  const namespace = 'default';
-  const secret: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `${cluster.name}-sveltos-kubeconfig`, namespace },
-    type: 'Opaque',
-    stringData: { kubeconfig: env.cluster(cluster.name).kubeconfigYaml },
-  };
-  await mgmt.apply(secret, { fieldManager: 'demo' });
-  await mgmt.apply(
-    {
-      apiVersion: SveltosClusterKind.apiVersion,
-      kind: SveltosClusterKind.kind,
-      metadata: { name: cluster.name, namespace, labels: cluster.labels },
-      spec: {},
-    },
-    { fieldManager: 'demo' },
-  );
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
+  const format = (row: string[]): string =>
+    `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line, format(rows[0]!), line, ...rows.slice(1).map(format), line].join('\n');
 }
 
-const rows = [['CLUSTER', 'SERVER', 'NAMESPACES', 'LABELS']];
-for (const cluster of env.clusters()) {
-  const client = new RestClient(cluster.kubeConfig());
-  const namespaces = await client.list('v1', 'Namespace');
-  const labels = managed.find((m) => m.name === cluster.name)?.labels ?? { role: 'management' };
-  rows.push([
-    cluster.name,
-    cluster.server,
-    String(namespaces.items.length),
-    Object.entries(labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(','),
-  ]);
+const env = await TestEnv.start({ clusters: ['mgmt', 'cluster-a', 'cluster-b'], detached: keep });
+const fleet = await startFleet(env, verbose ? jsonLogger({ level: 'info' }) : undefined);
+console.log(`\nFleet up after ${elapsed()}:`);
+console.log(`  mgmt       management cluster, also registered as mgmt/mgmt (cluster-api=enabled)`);
+for (const [name, labels] of Object.entries(fleetClusters)) {
+  const text = Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  console.log(`  ${name.padEnd(10)} managed cluster default/${name} (${text})`);
 }
-const registered = await mgmt.list(SveltosClusterKind.apiVersion, SveltosClusterKind.kind);
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-console.log('\nLocal fleet (real kube-apiservers on loopback):');
-for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+console.log('  components: event-manager, addon-controller, one sveltos-agent per registered cluster\n');
+
+let failed = false;
+for (const scenario of scenarios) {
+  const label = `seed ${scenario.seed}: ${scenario.title}`;
+  try {
+    await scenario.apply(fleet);
+    await converge(fleet, scenario.expected);
+    const what = scenario.expected
+      .map((r) => `${r.kind} ${r.namespace}/${r.name} in ${r.cluster}`)
+      .join(', ');
+    console.log(`✔ ${label}\n    → ${what} (${elapsed()})`);
+    if (scenario.withdraw) {
+      await scenario.withdraw(fleet);
+      await converge(fleet, scenario.expected, { gone: true });
+      console.log('    → the triggering resource was deleted: withdrawn again');
+      await scenario.apply(fleet);
+      await converge(fleet, scenario.expected);
+      console.log('    → re-created: deployed again');
+    }
+  } catch (error) {
+    failed = true;
+    console.log(`✖ ${label}\n    ${(error as Error).message}`);
+  }
+}
+
+console.log('\nWhat was deployed where (from the ClusterSummaries, as `sveltosctl show addons` reads them):');
 console.log(
-  `\nSveltosClusters registered in mgmt: ${registered.items.map((c) => c.metadata.name).join(', ')}`,
+  table([['CLUSTER', 'RESOURCE TYPE', 'NAMESPACE', 'NAME', 'PROFILES'], ...(await deployedAddons(fleet))]),
 );
-console.log(`CRDs served in every cluster: ${crds.map((c) => c.metadata.name).join(', ')}`);
-console.log(
-  '\nNot yet part of the demo: the sveltos-agent, event-manager and addon-controller (issues 4-6) and the seed scenarios.',
-);
+
+await fleet.stop();
 if (keep) {
-  console.log(`\nClusters keep running. Kubeconfigs: ${env.runDir}/<cluster>.kubeconfig`);
+  console.log(
+    `\nClusters keep running (components stopped). Kubeconfigs: ${env.runDir}/<cluster>.kubeconfig`,
+  );
   console.log(`Stop them with: node packages/testenv/src/cli.ts down --run-dir ${env.runDir}`);
 } else {
   await env.stop();
 }
+console.log(`\nDone in ${elapsed()}.`);
+process.exit(failed ? 1 : 0);
