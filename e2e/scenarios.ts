@@ -3,7 +3,7 @@
 // definition drives both the end-to-end test and the demo. The seeds' YAML is used as written where it is
 // valid v1beta1; seed 002 (v1alpha1) is translated and seed 003 corrected as SPEC §10 decides.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAddonController } from '@sveltos-ts/addon-controller';
+import { type AddonRow, addonRows, startAddonController } from '@sveltos-ts/addon-controller';
 import {
   type ClusterSummary,
   CONFIG_API_VERSION,
@@ -355,28 +355,10 @@ export async function converge(
   }
 }
 
-/** What the addon-controller recorded as deployed, per cluster: the rows of `sveltosctl show addons`. */
-export async function deployedAddons(fleet: Fleet): Promise<string[][]> {
+/** What the addon-controller recorded as deployed: the rows of `sveltosctl show addons`. */
+export async function deployedAddons(fleet: Fleet): Promise<AddonRow[]> {
   const summaries = await fleet
     .client('mgmt')
     .list<ClusterSummary & KubeObject>(CONFIG_API_VERSION, 'ClusterSummary');
-  const rows: string[][] = [];
-  for (const summary of summaries.items) {
-    const profile =
-      summary.metadata.ownerReferences?.[0]?.name ??
-      summary.metadata.labels?.['projectsveltos.io/cluster-profile-name'] ??
-      '?';
-    for (const feature of summary.status?.deployedFeatures ?? []) {
-      for (const r of feature.resources ?? []) {
-        rows.push([
-          `${summary.spec.clusterNamespace}/${summary.spec.clusterName}`,
-          `${r.group}:${r.kind}`,
-          r.namespace ?? '',
-          r.name,
-          `ClusterProfile/${profile}`,
-        ]);
-      }
-    }
-  }
-  return rows.sort((a, b) => a.join(' ').localeCompare(b.join(' ')));
+  return addonRows(summaries.items);
 }

@@ -34,9 +34,10 @@ describe('seeds end to end (agent → event-manager → addon-controller)', () =
       assert.ok(
         rows.some(
           (row) =>
-            row[2] === expected.namespace &&
-            row[3] === expected.name &&
-            row[1]?.endsWith(`:${expected.kind}`),
+            row.namespace === expected.namespace &&
+            row.name === expected.name &&
+            row.resourceType.endsWith(`:${expected.kind}`) &&
+            row.profiles.length > 0,
         ),
         `${expected.kind} ${expected.namespace}/${expected.name} is recorded`,
       );

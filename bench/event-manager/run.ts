@@ -25,6 +25,8 @@ try {
   child = spawn(
     process.execPath,
     [
+      // as the components are deployed: a small young generation keeps the heap close to live data
+      '--max-semi-space-size=2',
       join(root, 'packages/event-manager/src/main.ts'),
       '--kubeconfig',
       env.cluster('mgmt').kubeconfigPath,

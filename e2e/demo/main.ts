@@ -3,6 +3,7 @@
 // table of what was deployed where.
 //
 //   bash scripts/demo.sh [--keep]
+import { addonsTable } from '@sveltos-ts/addon-controller';
 import { jsonLogger } from '@sveltos-ts/kube';
 import { TestEnv } from '@sveltos-ts/testenv';
 import { converge, deployedAddons, fleetClusters, scenarios, startFleet } from '../scenarios.ts';
@@ -11,14 +12,6 @@ const keep = process.argv.includes('--keep');
 const verbose = process.argv.includes('--verbose');
 const started = Date.now();
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
-  const format = (row: string[]): string =>
-    `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line, format(rows[0]!), line, ...rows.slice(1).map(format), line].join('\n');
-}
 
 const env = await TestEnv.start({ clusters: ['mgmt', 'cluster-a', 'cluster-b'], detached: keep });
 const fleet = await startFleet(env, verbose ? jsonLogger({ level: 'info' }) : undefined);
@@ -57,9 +50,7 @@ for (const scenario of scenarios) {
 }
 
 console.log('\nWhat was deployed where (from the ClusterSummaries, as `sveltosctl show addons` reads them):');
-console.log(
-  table([['CLUSTER', 'RESOURCE TYPE', 'NAMESPACE', 'NAME', 'PROFILES'], ...(await deployedAddons(fleet))]),
-);
+console.log(addonsTable(await deployedAddons(fleet)));
 
 await fleet.stop();
 if (keep) {

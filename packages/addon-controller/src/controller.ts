@@ -25,7 +25,9 @@ import {
   type RegisteredCluster,
 } from '@sveltos-ts/clusters';
 import {
+  EventRecorder,
   Informer,
+  type Involved,
   KubeError,
   type KubeObject,
   LeaderElector,
@@ -38,7 +40,6 @@ import {
 import { Registry } from 'prom-client';
 import { type DiffResult, diff, type LiveMeta, placeResource } from './diff.ts';
 import { AddonError } from './errors.ts';
-import { EventRecorder, type Involved } from './events.ts';
 import { impersonating, tenantUser } from './impersonation.ts';
 import { profileSelects } from './match.ts';
 import { type AddonMetrics, addonMetrics } from './metrics.ts';
@@ -174,7 +175,7 @@ class AddonController {
     this.#logger = logger;
     this.#metrics = metrics;
     this.#client = new RestClient(options.managementKubeConfig);
-    this.#recorder = new EventRecorder(this.#client, logger);
+    this.#recorder = new EventRecorder(this.#client, logger, 'addon-controller');
     this.#queue = new WorkQueue({ logger, baseDelayMs: 200, maxDelayMs: 30_000 });
     const scope = Object.entries(options.scope ?? {});
     this.#scopeSelector = scope.length ? scope.map(([k, v]) => `${k}=${v}`).join(',') : undefined;

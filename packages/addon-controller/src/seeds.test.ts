@@ -217,7 +217,7 @@ describe('seeds through the addon-controller', () => {
       get(b, 'v1', 'Service', 'external', 'external-my-lb-service'),
     );
     assert.deepEqual(
-      (svc.spec?.ports as Array<Record<string, unknown>>).map(({ port, protocol, targetPort }) => ({
+      (svc.spec!.ports as Array<Record<string, unknown>>).map(({ port, protocol, targetPort }) => ({
         port,
         protocol,
         targetPort,

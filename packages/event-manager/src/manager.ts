@@ -29,6 +29,7 @@ import {
   selectorMatches,
 } from '@sveltos-ts/clusters';
 import {
+  EventRecorder,
   Informer,
   KubeError,
   type KubeObject,
@@ -65,7 +66,6 @@ import {
   triggerKey,
   triggerStatusKey,
 } from './ownership.ts';
-import { EventRecorder } from './recorder.ts';
 import { acceptReport, claimedCluster, consumers, reportEventSource } from './routing.ts';
 
 export const FIELD_MANAGER = 'sveltos-event-manager';
@@ -186,7 +186,7 @@ class EventManager {
     this.#namespace = options.namespace ?? SVELTOS_NAMESPACE;
     this.#queue = new WorkQueue({ logger, baseDelayMs: 200, maxDelayMs: 30_000 });
     this.#metrics = managerMetrics(options.metrics ?? new Registry(), () => this.#queue.length);
-    this.#recorder = new EventRecorder(this.#client, logger);
+    this.#recorder = new EventRecorder(this.#client, logger, 'event-manager');
     const inf = <T extends KubeObject>(apiVersion: string, kind: string, labelSelector?: string) =>
       new Informer<T>(this.#client, { apiVersion, kind, labelSelector, logger });
     this.#triggers = inf(LIB_API_VERSION, 'EventTrigger');

@@ -2,9 +2,8 @@
 // the addon-controller writes (seed 000/001's table). Adds `addons` to the `show` group, creating it when
 // this is the first `show` command registered.
 
+import { addonsTable, listAddons } from '@sveltos-ts/addon-controller';
 import type { Command } from 'commander';
-// TODO(lead): import from '@sveltos-ts/addon-controller' once sveltosctl depends on it (package.json).
-import { addonsTable, listAddons } from '../../../addon-controller/src/index.ts';
 import { CliError, EXIT_FAILED, EXIT_OK } from '../errors.ts';
 import type { Output } from '../output.ts';
 

@@ -1,8 +1,8 @@
-// Kubernetes Events (core/v1) on the objects users look at: EventTriggers and EventReports.
-
 import { randomBytes } from 'node:crypto';
-import type { Logger, RestClient } from '@sveltos-ts/kube';
+import type { Logger } from './logger.ts';
+import type { RestClient } from './rest.ts';
 
+/** The object an Event is about (core/v1 `involvedObject`). */
 export interface Involved {
   apiVersion: string;
   kind: string;
@@ -13,16 +13,21 @@ export interface Involved {
 
 const MAX_REMEMBERED = 10_000;
 
-/** Writes Events, once per (object, reason, message) per process, so a failure retried with backoff does
- * not flood the namespace. Failures to record are logged, never thrown: an Event is a courtesy. */
+/**
+ * Kubernetes Events (core/v1) on the objects users look at (`kubectl describe`). Each (object, reason,
+ * message) is written once per process, so a failure retried with backoff does not flood the namespace.
+ * Recording never throws: an Event is a courtesy, a failed write is logged.
+ */
 export class EventRecorder {
   readonly #client: RestClient;
   readonly #logger: Logger;
+  readonly #component: string;
   readonly #seen = new Set<string>();
 
-  constructor(client: RestClient, logger: Logger) {
+  constructor(client: RestClient, logger: Logger, component: string) {
     this.#client = client;
     this.#logger = logger;
+    this.#component = component;
   }
 
   record(on: Involved, type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -30,20 +35,23 @@ export class EventRecorder {
     if (this.#seen.has(key)) return;
     if (this.#seen.size >= MAX_REMEMBERED) this.#seen.clear();
     this.#seen.add(key);
-    // cluster-scoped objects (EventTrigger) get their Events in "default", as kubectl describe expects
-    const namespace = on.namespace || 'default';
     const now = new Date().toISOString();
     this.#client
       .create({
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name: `${on.name}.${randomBytes(8).toString('hex')}`, namespace },
+        // cluster-scoped objects (EventTrigger, ClusterProfile) get their Events in "default", where
+        // kubectl describe looks for them
+        metadata: {
+          name: `${on.name.slice(0, 200)}.${randomBytes(8).toString('hex')}`,
+          namespace: on.namespace || 'default',
+        },
         involvedObject: on,
         reason,
         message: message.slice(0, 1024),
         type,
-        source: { component: 'event-manager' },
-        reportingComponent: 'event-manager',
+        source: { component: this.#component },
+        reportingComponent: this.#component,
         firstTimestamp: now,
         lastTimestamp: now,
         count: 1,
