@@ -153,9 +153,11 @@ describe('addon-controller behaviour', () => {
     await mgmt.create(
       clusterProfile(p, scope, { clusterRefs, syncMode: 'DryRun', policyRefs: [ref('dry')] }),
     );
+    // the annotation and the status are separate writes: wait for both
     const s = await eventually('dry-run report', async () => {
       const x = await summaryOf(p);
-      return x?.metadata.annotations?.['addon-controller.projectsveltos.io/dry-run'] ? x : undefined;
+      const reported = x?.metadata.annotations?.['addon-controller.projectsveltos.io/dry-run'];
+      return reported && resourcesStatus(x)?.status === 'Provisioned' ? x : undefined;
     });
     assert.deepEqual(JSON.parse(s.metadata.annotations!['addon-controller.projectsveltos.io/dry-run']!), [
       { action: 'Create', resource: `Secret ${ns}/dry` },
