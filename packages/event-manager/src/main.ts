@@ -1,59 +1,20 @@
 // The event-manager process: flags, JSON logs, metrics and health endpoints, leader election, SIGTERM.
-
-import { KubeConfig } from '@kubernetes/client-node';
 import { SVELTOS_NAMESPACE } from '@sveltos-ts/api';
-import type { LogLevel } from '@sveltos-ts/kube';
-import { ProcessRuntime } from '@sveltos-ts/runtime';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { runControllerMain } from '@sveltos-ts/runtime';
 import { startEventManager } from './manager.ts';
 
-const port = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port number');
-  return n;
-};
-
-const program = new Command('event-manager')
-  .description('Turns EventReports into ClusterProfiles (Sveltos event framework)')
-  .option(
-    '--kubeconfig <path>',
-    'kubeconfig of the management cluster (default: in-cluster or ~/.kube/config)',
-  )
-  .option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz (0: any free port)', port, 8080)
-  .option('--leader-elect', 'elect a leader through a Lease so only one replica reconciles', false)
-  .addOption(
-    new Option('--log-level <level>', 'log level')
-      .choices(['debug', 'info', 'warn', 'error'])
-      .default('info'),
-  )
-  .parse();
-
-const flags = program.opts<{
-  kubeconfig?: string;
-  metricsPort: number;
-  leaderElect: boolean;
-  logLevel: LogLevel;
-}>();
-const runtime = new ProcessRuntime({ name: 'event-manager', logLevel: flags.logLevel });
-const kubeConfig = new KubeConfig();
-if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
-else kubeConfig.loadFromDefault();
-// upstream's NAMESPACE: where instantiated ConfigMaps/Secrets go and the Lease lives
-const namespace = process.env.NAMESPACE || SVELTOS_NAMESPACE;
-
-try {
-  await runtime.listen(flags.metricsPort, '0.0.0.0');
-  const manager = await startEventManager({
-    managementKubeConfig: kubeConfig,
-    logger: runtime.logger,
-    metrics: runtime.metrics,
-    namespace,
-    ...(flags.leaderElect ? { leaderElection: { namespace } } : {}),
-  });
-  runtime.addReadiness('reconcilers', () => manager.ready() || 'not leading or caches not synced');
-  runtime.onShutdown('event-manager', () => manager.stop());
-} catch (error) {
-  runtime.logger.error('event-manager failed to start', { error: (error as Error).message });
-  await runtime.shutdown();
-  process.exit(1);
-}
+await runControllerMain({
+  name: 'event-manager',
+  description: 'Turns EventReports into ClusterProfiles (Sveltos event framework)',
+  defaultMetricsPort: 8080,
+  defaultNamespace: SVELTOS_NAMESPACE,
+  start: ({ managementKubeConfig, logger, metrics, leaderElection }) =>
+    startEventManager({
+      managementKubeConfig,
+      logger,
+      metrics,
+      // instantiated ConfigMaps/Secrets go where the manager runs, as upstream's NAMESPACE
+      namespace: process.env.NAMESPACE || SVELTOS_NAMESPACE,
+      ...(leaderElection ? { leaderElection } : {}),
+    }),
+});

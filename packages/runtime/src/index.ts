@@ -1,1 +1,7 @@
+export {
+  type ControllerContext,
+  type ControllerMainOptions,
+  type RunningController,
+  runControllerMain,
+} from './controller-main.ts';
 export { ProcessRuntime, type ProcessRuntimeOptions, type ReadinessCheck } from './process.ts';
