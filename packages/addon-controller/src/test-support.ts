@@ -1,12 +1,12 @@
 // Helpers shared by the addon-controller e2e tests: registering clusters, a controller scoped to one test's
 // profiles, waiting for convergence, and reading ClusterSummaries.
 
-import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type ClusterSummary, CONFIG_API_VERSION, crds } from '@sveltos-ts/api';
 import { jsonLogger, KubeError, type KubeObject, RestClient } from '@sveltos-ts/kube';
-import { sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
+import { eventually, sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
 import { type RunningAddonController, startAddonController } from './controller.ts';
+
+export { eventually };
 
 export const testBed = (): Promise<TestEnv> => sharedTestEnv({ crds });
 
@@ -15,25 +15,6 @@ export const uniqueName = (prefix: string): string =>
 
 export const client = async (cluster: string): Promise<RestClient> =>
   new RestClient((await testBed()).cluster(cluster).kubeConfig());
-
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-    await sleep(50);
-  }
-}
 
 export async function createOrKeep(c: RestClient, object: KubeObject): Promise<void> {
   try {

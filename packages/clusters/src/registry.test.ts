@@ -2,21 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { crds, type SveltosCluster } from '@sveltos-ts/api';
 import { RestClient } from '@sveltos-ts/kube';
-import { sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
+import { eventually, sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
 import { ClusterRegistry } from './registry.ts';
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

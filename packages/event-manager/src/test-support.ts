@@ -1,8 +1,6 @@
 // Helpers shared by the event-manager e2e tests: registering clusters, writing EventReports exactly as the
 // agent does, waiting for convergence, and running a manager scoped to one test's triggers.
 
-import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ClusterType,
   EVENT_TRIGGER_NAME_LABEL,
@@ -12,30 +10,14 @@ import {
 } from '@sveltos-ts/api';
 import { KubeError, type KubeObject, type RestClient } from '@sveltos-ts/kube';
 import type { TestEnv } from '@sveltos-ts/testenv';
+import { eventually } from '@sveltos-ts/testenv';
 import {
   EVENT_REPORT_CHANGED_AT_ANNOTATION,
   type RunningEventManager,
   startEventManager,
 } from './manager.ts';
 
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-    await sleep(50);
-  }
-}
+export { eventually };
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sharedTestEnv, TestEnv } from '@sveltos-ts/testenv';
+import { eventually, sharedTestEnv, TestEnv } from '@sveltos-ts/testenv';
 import { Informer, type InformerEvent, stripManagedFields } from './informer.ts';
 import { RestClient } from './rest.ts';
 import type { KubeObject } from './types.ts';
@@ -11,14 +11,6 @@ type Seen = string;
 function describeEvent(event: InformerEvent<KubeObject>): Seen {
   const data = (event.object as { data?: Record<string, string> }).data ?? {};
   return `${event.type} ${event.object.metadata.name}${data.v ? `=${data.v}` : ''}`;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 function configMap(namespace: string, name: string, v: string): KubeObject {
@@ -49,7 +41,7 @@ describe('Informer on a shared cluster', () => {
     await client.create(configMap(namespace, 'cm', '1'));
     await client.apply(configMap(namespace, 'cm', '2'), { fieldManager: 'test' });
     await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'cm' });
-    await until('the delete', () => seen.includes('delete cm=2'));
+    await eventually('the delete', () => seen.includes('delete cm=2'));
     await informer.stop();
     assert.deepEqual(seen, ['add existing=0', 'add cm=1', 'update cm=2', 'delete cm=2']);
     assert.equal(informer.get(`${namespace}/existing`)?.metadata.name, 'existing');
@@ -76,7 +68,7 @@ describe('Informer on a shared cluster', () => {
     informer.start();
     await informer.waitForSync();
     await client.create(configMap(namespace, 'watched', '1'));
-    await until('the watched object', () => informer.get(`${namespace}/watched`) !== undefined);
+    await eventually('the watched object', () => informer.get(`${namespace}/watched`) !== undefined);
     await informer.stop();
     for (const object of [...informer.list(), ...handed]) {
       assert.equal(object.metadata.managedFields, undefined, object.metadata.name);
@@ -95,7 +87,7 @@ describe('Informer on a shared cluster', () => {
     });
     informer.onError((error) => errors.push(error));
     informer.start();
-    await until('two reported failures', () => errors.length >= 2);
+    await eventually('two reported failures', () => errors.length >= 2);
     assert.equal(informer.hasSynced(), false);
     assert.match(errors[0]!.message, /does not serve kind Missing/);
     await informer.stop();
@@ -136,10 +128,10 @@ describe('Informer across API-server restarts and 410 Gone', () => {
 
     // 1. plain restart: the watch resumes from its resourceVersion
     await cluster.stop();
-    await until('the informer to notice the outage', () => errors.length > 0);
+    await eventually('the informer to notice the outage', () => errors.length > 0);
     await cluster.start();
     await client.create(configMap(namespace, 'after-restart', '1'));
-    await until('the create after restart', () => seen.includes('add after-restart=1'));
+    await eventually('the create after restart', () => seen.includes('add after-restart=1'));
     assert.deepEqual(seen, ['add after-restart=1']);
     seen.length = 0;
 
@@ -154,7 +146,7 @@ describe('Informer across API-server restarts and 410 Gone', () => {
     await env.compactEtcd();
     await cluster.start();
 
-    await until('the relist to catch up', () => seen.length >= 3);
+    await eventually('the relist to catch up', () => seen.length >= 3);
     await sleep(300);
     await informer.stop();
     assert.deepEqual(seen.sort(), ['add added=1', 'delete remove=1', 'update change=2']);

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sharedTestEnv } from '@sveltos-ts/testenv';
+import { eventually, sharedTestEnv } from '@sveltos-ts/testenv';
 import { LeaderElector, type Lease } from './leader.ts';
 import { RestClient } from './rest.ts';
 
 const leaseDurationSeconds = 3;
 let client: RestClient;
-
-async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** Candidates for one lease, recording who leads so the test can check there is never more than one. */
 function candidates(lease: string, ids: string[]) {
@@ -64,7 +56,7 @@ describe('LeaderElector on a real Lease', () => {
     const lease = `handover-${Date.now().toString(36)}`;
     const { electors, leaders, stoppedLeading, maxConcurrent } = candidates(lease, ['first', 'second']);
     void electors.get('first')!.start();
-    await until('the first candidate to lead', () => leaders.has('first'));
+    await eventually('the first candidate to lead', () => leaders.has('first'));
     void electors.get('second')!.start();
     await sleep(600); // three retry periods: the follower must not take a live lease
     assert.deepEqual([...leaders], ['first']);
@@ -72,7 +64,7 @@ describe('LeaderElector on a real Lease', () => {
     const before = await readLease(lease);
     await electors.get('first')!.stop();
     assert.deepEqual(stoppedLeading, ['first']);
-    await until('the second candidate to lead', () => leaders.has('second'));
+    await eventually('the second candidate to lead', () => leaders.has('second'));
     const after = await readLease(lease);
     await electors.get('second')!.stop();
 
@@ -88,7 +80,7 @@ describe('LeaderElector on a real Lease', () => {
     const lease = `crash-${Date.now().toString(36)}`;
     const { electors, leaders, maxConcurrent } = candidates(lease, ['crashing', 'survivor']);
     void electors.get('crashing')!.start();
-    await until('the first candidate to lead', () => leaders.has('crashing'));
+    await eventually('the first candidate to lead', () => leaders.has('crashing'));
     void electors.get('survivor')!.start();
     await electors.get('crashing')!.stop({ release: false });
     assert.equal(
@@ -96,7 +88,7 @@ describe('LeaderElector on a real Lease', () => {
       'crashing',
       'the dead leader still holds the lease',
     );
-    await until('the survivor to take over', () => leaders.has('survivor'));
+    await eventually('the survivor to take over', () => leaders.has('survivor'));
     assert.equal((await readLease(lease)).spec?.holderIdentity, 'survivor');
     await electors.get('survivor')!.stop();
     assert.equal(maxConcurrent(), 1);
@@ -117,7 +109,7 @@ describe('LeaderElector on a real Lease', () => {
       },
     });
     void elector.start();
-    await until('leadership', () => signal !== undefined);
+    await eventually('leadership', () => signal !== undefined);
     assert.equal(signal!.aborted, false);
     await elector.stop();
     assert.equal(signal!.aborted, true);

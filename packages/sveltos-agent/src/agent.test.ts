@@ -10,7 +10,7 @@ import {
 } from '@sveltos-ts/api';
 import { LuaRuntime } from '@sveltos-ts/evaluation';
 import { type KubeObject, RestClient } from '@sveltos-ts/kube';
-import { sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
+import { eventually, sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
 import { AGENT_PROBLEM_ANNOTATION, SveltosAgent } from './agent.ts';
 import { evaluationCompiler } from './evaluator.ts';
 
@@ -27,16 +27,6 @@ let mgmt: RestClient;
 let managed: RestClient;
 let agentReports: RestClient;
 let lua: LuaRuntime;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function eventSource(
   name: string,
@@ -76,7 +66,7 @@ const matchedNames = (report: Report | undefined): string[] | undefined =>
   report?.spec.matchingResources?.map((r) => r.name).sort() ?? (report ? [] : undefined);
 
 async function reportMatching(source: string, expected: string[]): Promise<Report> {
-  return until(`report ${source} = [${expected}]`, async () => {
+  return eventually(`report ${source} = [${expected}]`, async () => {
     const report = await mgmt.getOrUndefined<Report>(reportRef(source));
     return JSON.stringify(matchedNames(report)) === JSON.stringify([...expected].sort()) ? report : undefined;
   });
@@ -217,7 +207,7 @@ describe('sveltos-agent against real clusters', () => {
       }),
       { fieldManager: 'test' },
     );
-    const annotated = await until('the problem annotation', async () => {
+    const annotated = await eventually('the problem annotation', async () => {
       const report = await mgmt.getOrUndefined<Report>(reportRef(broken));
       return report?.metadata.annotations?.[AGENT_PROBLEM_ANNOTATION] ? report : undefined;
     });
@@ -243,7 +233,7 @@ describe('sveltos-agent against real clusters', () => {
         fieldManager: 'test',
       },
     );
-    await until('the problem to clear', async () => {
+    await eventually('the problem to clear', async () => {
       const report = await mgmt.getOrUndefined<Report>(reportRef(broken));
       return report && !report.metadata.annotations?.[AGENT_PROBLEM_ANNOTATION] ? report : undefined;
     });
@@ -258,7 +248,7 @@ describe('sveltos-agent against real clusters', () => {
     const before = await reportMatching(source, ['survivor']);
     await agent.stop();
     agent = newAgent();
-    await until('the new agent to sync', async () =>
+    await eventually('the new agent to sync', async () =>
       agent.synced() && agent.status().length > 0 ? true : undefined,
     );
     await sleep(500);
@@ -279,7 +269,7 @@ describe('sveltos-agent against real clusters', () => {
       kind: EventSourceKind.kind,
       name: source,
     });
-    await until('the report to be deleted', async () =>
+    await eventually('the report to be deleted', async () =>
       (await mgmt.getOrUndefined(reportRef(source))) ? undefined : true,
     );
   });

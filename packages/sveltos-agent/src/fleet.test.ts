@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEPLOYED_BY_SVELTOS_ANNOTATION,
   EventReportKind,
@@ -10,27 +9,13 @@ import {
 import { ClusterRegistry } from '@sveltos-ts/clusters';
 import { LuaRuntime } from '@sveltos-ts/evaluation';
 import { type KubeObject, RestClient } from '@sveltos-ts/kube';
-import { sharedTestEnv } from '@sveltos-ts/testenv';
+import { eventually, sharedTestEnv } from '@sveltos-ts/testenv';
 import { evaluationCompiler } from './evaluator.ts';
 import { AgentFleet } from './fleet.ts';
 
 const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
 const clusterNamespace = `fleet-${suffix}`;
 const workloads = `fleet-work-${suffix}`;
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('AgentFleet: agents hosted in the management cluster', () => {
   let mgmt: RestClient;
@@ -84,10 +69,10 @@ describe('AgentFleet: agents hosted in the management cluster', () => {
       metadata: { name: 'edge', namespace: clusterNamespace },
       spec: {},
     });
-    await until('an agent for the cluster', () =>
+    await eventually('an agent for the cluster', () =>
       fleet.clusters().includes(`Sveltos:${clusterNamespace}/edge`) ? true : undefined,
     );
-    const report = await until('the report', () =>
+    const report = await eventually('the report', () =>
       mgmt.getOrUndefined({
         apiVersion: EventReportKind.apiVersion,
         kind: EventReportKind.kind,
@@ -111,6 +96,6 @@ describe('AgentFleet: agents hosted in the management cluster', () => {
       },
       { spec: { paused: true } },
     );
-    await until('the agent to stop', () => (fleet.clusters().length === 0 ? true : undefined));
+    await eventually('the agent to stop', () => (fleet.clusters().length === 0 ? true : undefined));
   });
 });

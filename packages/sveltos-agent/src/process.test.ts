@@ -6,25 +6,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DEPLOYED_BY_SVELTOS_ANNOTATION, EventReportKind, eventReportName } from '@sveltos-ts/api';
 import { RestClient } from '@sveltos-ts/kube';
-import { sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
+import { eventually, sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
 
 const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
 const clusterNamespace = `proc-${suffix}`;
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('sveltos-agent process', () => {
   let env: TestEnv;
@@ -79,7 +68,7 @@ describe('sveltos-agent process', () => {
     child.stderr!.on('data', (chunk: Buffer) => {
       logs += chunk.toString();
     });
-    port = await until('the metrics address in the logs', async () => {
+    port = await eventually('the metrics address in the logs', async () => {
       const match = /"address":"http:\/\/[\d.]+:(\d+)"/.exec(logs);
       return match ? Number(match[1]) : undefined;
     });
@@ -97,13 +86,13 @@ describe('sveltos-agent process', () => {
       namespace: clusterNamespace,
       name: eventReportName('Sveltos', `proc-${suffix}`, 'cluster-a'),
     };
-    await until('a rejected write in the logs', async () =>
+    await eventually('a rejected write in the logs', async () =>
       /Unauthorized|401/i.test(logs) ? true : undefined,
     );
     assert.equal(await mgmt.getOrUndefined(ref), undefined);
 
     writeFileSync(join(dir, 'management.kubeconfig'), validKubeconfig);
-    const report = await until('the report after rotation', () => mgmt.getOrUndefined(ref), 60_000);
+    const report = await eventually('the report after rotation', () => mgmt.getOrUndefined(ref), 60_000);
     assert.deepEqual(
       (report.spec as { matchingResources: Array<{ name: string }> }).matchingResources.map((r) => r.name),
       ['kube-system'],
@@ -111,7 +100,7 @@ describe('sveltos-agent process', () => {
   });
 
   it('serves readiness and the agent metrics, and logs JSON lines', async () => {
-    const ready = await until('readiness', async () => {
+    const ready = await eventually('readiness', async () => {
       const response = await fetch(`http://127.0.0.1:${port}/readyz`);
       return response.status === 200 ? true : undefined;
     });

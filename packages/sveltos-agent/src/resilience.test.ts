@@ -12,22 +12,12 @@ import {
 } from '@sveltos-ts/api';
 import { LuaRuntime } from '@sveltos-ts/evaluation';
 import { type KubeObject, RestClient } from '@sveltos-ts/kube';
-import { TestEnv } from '@sveltos-ts/testenv';
+import { eventually, TestEnv } from '@sveltos-ts/testenv';
 import { SveltosAgent } from './agent.ts';
 import { evaluationCompiler } from './evaluator.ts';
 
 let env: TestEnv;
 let lua: LuaRuntime;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const eventSource: KubeObject = {
   apiVersion: EventSourceKind.apiVersion,
@@ -105,7 +95,7 @@ describe('sveltos-agent under failures', () => {
     };
     try {
       await edge.create(service('before'));
-      await until('the first report', async () => ((await names()) === 'before' ? true : undefined));
+      await eventually('the first report', async () => ((await names()) === 'before' ? true : undefined));
 
       await mgmtCluster.stop();
       await edge.create(service('during'));
@@ -113,7 +103,7 @@ describe('sveltos-agent under failures', () => {
       await sleep(60_000);
       await mgmtCluster.start();
 
-      await until(
+      await eventually(
         'the report to converge',
         async () => ((await names()) === 'during' ? true : undefined),
         120_000,
@@ -138,7 +128,7 @@ describe('sveltos-agent under failures', () => {
     });
     liar.start();
     try {
-      await until('the agent to sync', async () =>
+      await eventually('the agent to sync', async () =>
         liar.synced() && liar.status().length > 0 ? true : undefined,
       );
       await sleep(1_500);

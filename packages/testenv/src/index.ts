@@ -1,6 +1,7 @@
 export { type ControlPlaneBinaries, ensureBinaries, pinnedVersions } from './binaries.ts';
 export { installCrds } from './crds.ts';
 export { TestEnvError, type TestEnvErrorCode } from './errors.ts';
+export { eventually } from './eventually.ts';
 export { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
 export { corrected003, SEEDS_DIR, type SeedObject, seedDocuments, seedText, yamlBlocks } from './seeds.ts';
 export {

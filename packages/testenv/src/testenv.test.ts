@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { TestEnvError } from './errors.ts';
+import { eventually } from './eventually.ts';
 import { httpsJson } from './http.ts';
 import { packageRoot } from './paths.ts';
 import { isRunning } from './processes.ts';
@@ -16,14 +16,6 @@ const run = promisify(execFile);
 const cli = join(packageRoot, 'src', 'cli.ts');
 
 const alive = isRunning;
-
-async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 function recordedPids(runDir: string): number[] {
   return readFileSync(join(runDir, 'pids'), 'utf8').split('\n').filter(Boolean).map(Number);
@@ -50,7 +42,10 @@ describe('TestEnv', () => {
     assert.ok(pids.every(alive));
 
     owner.kill('SIGKILL');
-    await until('the watchdog to stop the control plane', () => !pids.some(alive) && !existsSync(runDir));
+    await eventually(
+      'the watchdog to stop the control plane',
+      () => !pids.some(alive) && !existsSync(runDir),
+    );
   });
 
   it('refuses bad cluster names and unknown clusters with typed errors', async () => {
