@@ -147,6 +147,34 @@ describe('addon-controller behaviour', () => {
     await eventually('withdrawn', async () => (await secretValue('shared')) === undefined);
   });
 
+  it('OneTime deploys once and ignores later changes, while Continuous follows them', async () => {
+    const once = `${scope}-once`;
+    const always = `${scope}-always`;
+    await configMap('once', { s: secretYaml('once', 'v1') });
+    await configMap('always', { s: secretYaml('always', 'v1') });
+    await mgmt.create(
+      clusterProfile(once, scope, { clusterRefs, syncMode: 'OneTime', policyRefs: [ref('once')] }),
+    );
+    await mgmt.create(clusterProfile(always, scope, { clusterRefs, policyRefs: [ref('always')] }));
+    await eventually(
+      'both deployed',
+      async () => (await secretValue('once')) === 'v1' && (await secretValue('always')) === 'v1',
+    );
+
+    // both sources change together; once the Continuous profile has caught up, the OneTime one must not have
+    await configMap('once', { s: secretYaml('once', 'v2') });
+    await configMap('always', { s: secretYaml('always', 'v2') });
+    await eventually('the Continuous profile to update', async () => (await secretValue('always')) === 'v2');
+    assert.equal(await secretValue('once'), 'v1');
+
+    await mgmt.delete(profileRef(once));
+    await mgmt.delete(profileRef(always));
+    await eventually(
+      'OneTime add-ons are still withdrawn',
+      async () => (await secretValue('once')) === undefined,
+    );
+  });
+
   it('DryRun computes and reports, and applies nothing', async () => {
     const p = `${scope}-dry`;
     await configMap('dry', { s: secretYaml('dry', 'x') });
