@@ -2,6 +2,7 @@
 // addon-controller → resources in the clusters (and withdrawn when the event goes away).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SveltosClusterKind } from '@sveltos-ts/api';
 import { TestEnv } from '@sveltos-ts/testenv';
 import { converge, deployedAddons, type Fleet, scenarios, startFleet } from './scenarios.ts';
 
@@ -27,6 +28,23 @@ describe('seeds end to end (agent → event-manager → addon-controller)', () =
       }
     });
   }
+
+  it('a source cluster that stops matching loses what its events deployed, and gets it back', async () => {
+    const seed002 = scenarios.find((s) => s.seed === '002')!;
+    await seed002.apply(fleet);
+    await converge(fleet, seed002.expected);
+    const mgmt = fleet.client('mgmt');
+    const ref = {
+      apiVersion: SveltosClusterKind.apiVersion,
+      kind: SveltosClusterKind.kind,
+      namespace: 'default',
+      name: 'cluster-b',
+    };
+    await mgmt.mergePatch(ref, { metadata: { labels: { env: 'staging' } } });
+    await converge(fleet, seed002.expected, { gone: true });
+    await mgmt.mergePatch(ref, { metadata: { labels: { env: 'fv' } } });
+    await converge(fleet, seed002.expected);
+  });
 
   it('records what was deployed where in ClusterSummaries', async () => {
     const rows = await deployedAddons(fleet);
