@@ -2,8 +2,8 @@
 // addon-controller → resources in the clusters (and withdrawn when the event goes away).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SveltosClusterKind } from '@sveltos-ts/api';
-import { TestEnv } from '@sveltos-ts/testenv';
+import { CONFIG_API_VERSION, EVENT_TRIGGER_CLUSTER_NAME_LABEL, SveltosClusterKind } from '@sveltos-ts/api';
+import { eventually, TestEnv } from '@sveltos-ts/testenv';
 import { converge, deployedAddons, type Fleet, scenarios, startFleet } from './scenarios.ts';
 
 describe('seeds end to end (agent → event-manager → addon-controller)', () => {
@@ -60,5 +60,24 @@ describe('seeds end to end (agent → event-manager → addon-controller)', () =
         `${expected.kind} ${expected.namespace}/${expected.name} is recorded`,
       );
     }
+  });
+
+  // last: it removes a cluster the other tests use
+  it('a deregistered cluster: the ClusterProfiles made for its events are removed', async () => {
+    const mgmt = fleet.client('mgmt');
+    const forClusterB = async () =>
+      (
+        await mgmt.list(CONFIG_API_VERSION, 'ClusterProfile', {
+          labelSelector: `${EVENT_TRIGGER_CLUSTER_NAME_LABEL}=cluster-b`,
+        })
+      ).items;
+    assert.ok((await forClusterB()).length > 0, 'seed 002 made a profile for cluster-b');
+    await mgmt.delete({
+      apiVersion: SveltosClusterKind.apiVersion,
+      kind: SveltosClusterKind.kind,
+      namespace: 'default',
+      name: 'cluster-b',
+    });
+    await eventually('the profiles to go', async () => (await forClusterB()).length === 0, 60_000);
   });
 });
