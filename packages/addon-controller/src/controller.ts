@@ -4,7 +4,6 @@
 // pair's ClusterSummary. Every decision is re-derived from cluster state, so a crash converges on restart
 // (docs/design/addon-controller.md).
 
-import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   CLUSTER_PROFILE_NAME_LABEL,
@@ -30,12 +29,12 @@ import {
   type Involved,
   KubeError,
   type KubeObject,
-  LeaderElector,
   type Logger,
   type ReconcileResult,
   RestClient,
   silentLogger,
   WorkQueue,
+  whileLeading,
 } from '@sveltos-ts/kube';
 import { Registry } from 'prom-client';
 import { type DiffResult, diff, type LiveMeta, placeResource } from './diff.ts';
@@ -98,41 +97,35 @@ export interface RunningAddonController {
 /** Starts the addon-controller in this process; with leader election it reconciles once leading. */
 export async function startAddonController(options: AddonControllerOptions): Promise<RunningAddonController> {
   const logger = options.logger ?? silentLogger;
-  const metrics = addonMetrics(options.metrics ?? new Registry(), () => current?.queueLength ?? 0);
   let current: AddonController | undefined;
+  const metrics = addonMetrics(options.metrics ?? new Registry(), () => current?.queueLength ?? 0);
   if (!options.leaderElection) {
-    current = new AddonController(options, logger, metrics);
-    await current.start();
-    const c = current;
-    return { ready: () => c.isReady, registry: c.registry, stop: () => c.stop() };
+    const only = new AddonController(options, logger, metrics);
+    current = only;
+    await only.start();
+    return { ready: () => only.isReady, registry: only.registry, stop: () => only.stop() };
   }
   const le = options.leaderElection;
-  const elector = new LeaderElector({
-    client: new RestClient(options.managementKubeConfig),
-    namespace: le.namespace ?? SVELTOS_NAMESPACE,
-    name: le.name ?? 'addon-controller',
-    identity: le.identity ?? `addon-controller-${randomBytes(4).toString('hex')}`,
-    ...(le.leaseDurationSeconds ? { leaseDurationSeconds: le.leaseDurationSeconds } : {}),
-    logger,
-    onStartedLeading: async (signal) => {
-      logger.info('leading: starting reconcilers');
+  const leader = whileLeading(
+    {
+      client: new RestClient(options.managementKubeConfig),
+      namespace: le.namespace ?? SVELTOS_NAMESPACE,
+      name: le.name ?? 'addon-controller',
+      identity: le.identity,
+      leaseDurationSeconds: le.leaseDurationSeconds,
+      logger,
+    },
+    () => {
       current = new AddonController(options, logger, metrics);
-      signal.addEventListener('abort', () => void current?.stop());
-      await current.start();
+      return current;
     },
-    onStoppedLeading: () => logger.warn('leadership lost: reconcilers stopped'),
-  });
-  const running = elector.start();
+  );
   return {
-    ready: () => current?.isReady ?? false,
+    ready: () => leader.current()?.isReady ?? false,
     get registry() {
-      return current?.registry;
+      return leader.current()?.registry;
     },
-    stop: async () => {
-      await current?.stop();
-      await elector.stop();
-      await running;
-    },
+    stop: () => leader.stop(),
   };
 }
 

@@ -2,7 +2,6 @@
 // and applies the planner's desired ClusterProfiles/ConfigMaps/Secrets. Watch-driven; every decision is
 // re-derived from cluster state, so a crash at any point converges on restart (docs/design/event-manager.md).
 
-import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   type ClusterProfile,
@@ -33,13 +32,13 @@ import {
   Informer,
   KubeError,
   type KubeObject,
-  LeaderElector,
   type Logger,
   type ReconcileResult,
   RestClient,
   silentLogger,
   TerminalError,
   WorkQueue,
+  whileLeading,
 } from '@sveltos-ts/kube';
 import {
   type ConfigMap,
@@ -118,34 +117,23 @@ export async function startEventManager(options: EventManagerOptions): Promise<R
     return { ready: () => m.isReady, registry: m.registry, stop: () => m.stop() };
   }
   const le = options.leaderElection;
-  const client = new RestClient(options.managementKubeConfig);
-  let current: EventManager | undefined;
-  const elector = new LeaderElector({
-    client,
-    namespace: le.namespace,
-    name: le.name ?? 'event-manager',
-    identity: le.identity ?? `event-manager-${randomBytes(4).toString('hex')}`,
-    ...(le.leaseDurationSeconds ? { leaseDurationSeconds: le.leaseDurationSeconds } : {}),
-    logger,
-    onStartedLeading: async (signal) => {
-      logger.info('leading: starting reconcilers');
-      current = new EventManager(options, logger);
-      signal.addEventListener('abort', () => void current?.stop());
-      await current.start();
+  const leader = whileLeading(
+    {
+      client: new RestClient(options.managementKubeConfig),
+      namespace: le.namespace,
+      name: le.name ?? 'event-manager',
+      identity: le.identity,
+      leaseDurationSeconds: le.leaseDurationSeconds,
+      logger,
     },
-    onStoppedLeading: () => logger.warn('leadership lost: reconcilers stopped'),
-  });
-  const running = elector.start();
+    () => new EventManager(options, logger),
+  );
   return {
-    ready: () => current?.isReady ?? false,
+    ready: () => leader.current()?.isReady ?? false,
     get registry() {
-      return current?.registry;
+      return leader.current()?.registry;
     },
-    stop: async () => {
-      await current?.stop();
-      await elector.stop();
-      await running;
-    },
+    stop: () => leader.stop(),
   };
 }
 

@@ -2,7 +2,14 @@ export { Backoff } from './backoff.ts';
 export { codeForStatus, isKubeError, KubeError, type KubeErrorCode } from './errors.ts';
 export { EventRecorder, type Involved } from './events.ts';
 export { Informer, type InformerEvent, type InformerOptions, stripManagedFields } from './informer.ts';
-export { type LeaderElectionOptions, LeaderElector, type Lease } from './leader.ts';
+export {
+  type LeaderComponent,
+  type LeaderElectionOptions,
+  LeaderElector,
+  type Lease,
+  type WhileLeadingOptions,
+  whileLeading,
+} from './leader.ts';
 export { jsonLogger, type Logger, type LogLevel, silentLogger } from './logger.ts';
 export {
   type ApplyOptions,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -213,4 +214,57 @@ export class LeaderElector {
       spec: { ...current.spec, holderIdentity: '', renewTime: microTime(new Date()) },
     });
   }
+}
+
+/** Something a replica runs only while it leads. */
+export interface LeaderComponent {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface WhileLeadingOptions {
+  client: RestClient;
+  namespace: string;
+  /** Lease name; also the prefix of a generated identity. */
+  name: string;
+  identity?: string | undefined;
+  leaseDurationSeconds?: number | undefined;
+  logger: Logger;
+}
+
+/**
+ * Runs a component only while this replica holds the Lease: a fresh instance is created and started on
+ * election and stopped when leadership is lost, so a replica that loses the Lease stops writing at once.
+ */
+export function whileLeading<T extends LeaderComponent>(
+  options: WhileLeadingOptions,
+  create: () => T,
+): { current(): T | undefined; stop(): Promise<void> } {
+  let current: T | undefined;
+  const { logger } = options;
+  const elector = new LeaderElector({
+    client: options.client,
+    namespace: options.namespace,
+    name: options.name,
+    identity: options.identity ?? `${options.name}-${randomBytes(4).toString('hex')}`,
+    ...(options.leaseDurationSeconds ? { leaseDurationSeconds: options.leaseDurationSeconds } : {}),
+    logger,
+    onStartedLeading: async (signal) => {
+      logger.info('leading: starting reconcilers');
+      const component = create();
+      current = component;
+      signal.addEventListener('abort', () => void component.stop());
+      await component.start();
+    },
+    onStoppedLeading: () => logger.warn('leadership lost: reconcilers stopped'),
+  });
+  const running = elector.start();
+  return {
+    current: () => current,
+    async stop() {
+      await current?.stop();
+      await elector.stop();
+      await running;
+    },
+  };
 }
