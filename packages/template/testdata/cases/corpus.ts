@@ -1,11 +1,14 @@
-// The 118 upstream documentation templates (testdata/corpus, copied from shared/template-corpus) rendered
+// The 118 upstream documentation templates (read from shared/template-corpus beside the repository, never
+// copied into it; SVELTOS_TEMPLATE_CORPUS_DIR overrides the place) rendered
 // with plausible data for the context their .md describes.
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaseDef } from '../../src/conformance.ts';
 
-const corpusDir = join(dirname(dirname(fileURLToPath(import.meta.url))), 'corpus');
+const corpusDir =
+  process.env.SVELTOS_TEMPLATE_CORPUS_DIR ??
+  fileURLToPath(new URL('../../../../../shared/template-corpus/', import.meta.url));
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
