@@ -117,5 +117,7 @@ export async function killRecorded(runDir: string): Promise<number> {
   for (const pid of running) process.kill(pid, 'SIGTERM');
   for (let i = 0; i < 50 && running.some(alive); i++) await sleep(200);
   for (const pid of running.filter(alive)) process.kill(pid, 'SIGKILL');
+  // SIGKILL is delivered asynchronously: return only once the processes are really gone
+  for (let i = 0; i < 50 && running.some(alive); i++) await sleep(100);
   return running.length;
 }
