@@ -114,10 +114,24 @@ export async function killRecorded(runDir: string): Promise<number> {
   const pids = readFileSync(pidsFile(runDir), 'utf8').split('\n').filter(Boolean).map(Number);
   const alive = isRunning;
   const running = pids.filter(alive);
-  for (const pid of running) process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 50 && running.some(alive); i++) await sleep(200);
-  for (const pid of running.filter(alive)) process.kill(pid, 'SIGKILL');
-  // SIGKILL is delivered asynchronously: return only once the processes are really gone
-  for (let i = 0; i < 50 && running.some(alive); i++) await sleep(100);
+  // a process may exit between the liveness check and the signal
+  const signal = (pid: number, name: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  const terminate = async (group: number[]): Promise<void> => {
+    for (const pid of group) signal(pid, 'SIGTERM');
+    for (let i = 0; i < 50 && group.some(alive); i++) await sleep(200);
+    for (const pid of group.filter(alive)) signal(pid, 'SIGKILL');
+    // SIGKILL is delivered asynchronously: return only once the processes are really gone
+    for (let i = 0; i < 50 && group.some(alive); i++) await sleep(100);
+  };
+  // etcd is recorded first: API servers stopped after it would wait for it until killed
+  const [etcd, ...servers] = pids;
+  await terminate(servers.filter(alive));
+  if (etcd !== undefined && alive(etcd)) await terminate([etcd]);
   return running.length;
 }
