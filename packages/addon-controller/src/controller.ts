@@ -702,7 +702,16 @@ class AddonController {
     });
   }
 
-  async #withdraw(summary: Summary, cluster: RegisteredCluster): Promise<Outcome> {
+  async #withdraw(cached: Summary, cluster: RegisteredCluster): Promise<Outcome> {
+    // the informer may not show yet what the previous reconcile of this pair recorded (it finished before
+    // this one started): read the record from the server, or a just-applied object would be orphaned
+    const summary =
+      (await this.#client.getOrUndefined<Summary>({
+        apiVersion: CONFIG_API_VERSION,
+        kind: 'ClusterSummary',
+        namespace: cached.metadata.namespace,
+        name: cached.metadata.name,
+      })) ?? cached;
     const recorded = recordedResources(summary);
     const owner = {
       kind: 'ClusterProfile',
