@@ -4,7 +4,14 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { corrected003, type SeedObject, seedDocuments, seedText, yamlBlocks } from '@sveltos-ts/testenv';
+import {
+  corrected003,
+  type SeedObject,
+  seed002EventReport,
+  seedDocuments,
+  seedText,
+  yamlBlocks,
+} from '@sveltos-ts/testenv';
 import {
   applyDefaults,
   decodeEventReportResources,
@@ -161,25 +168,13 @@ describe('seed 002 (v1alpha1)', () => {
   });
 
   it('its EventReport example: management-copy name and resources bytes', () => {
-    const text = seedText('002');
-    const b64 = /resources: (\S+)/.exec(text)?.[1];
-    assert.ok(b64);
-    const [svc] = decodeEventReportResources(b64);
+    const report = seed002EventReport();
+    const [svc] = decodeEventReportResources(report.spec.resources as string);
     assert.deepEqual((svc as { metadata: { name: string } }).metadata.name, 'my-service');
-    assert.ok(text.includes(eventReportName('Capi', 'sveltos-service', 'sveltos-management-workload')));
-    assertValid({
-      apiVersion: 'lib.projectsveltos.io/v1beta1',
-      kind: 'EventReport',
-      metadata: { name: 'capi--sveltos-service--sveltos-management-workload', namespace: 'default' },
-      spec: {
-        clusterName: 'sveltos-management-workload',
-        clusterNamespace: 'default',
-        clusterType: 'Capi',
-        eventSourceName: 'sveltos-service',
-        matchingResources: [{ apiVersion: 'v1', kind: 'Service', name: 'my-service', namespace: 'default' }],
-        resources: b64,
-      },
-    });
+    assert.ok(
+      seedText('002').includes(eventReportName('Capi', 'sveltos-service', 'sveltos-management-workload')),
+    );
+    assertValid(report);
   });
 });
 

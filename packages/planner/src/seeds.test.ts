@@ -10,7 +10,14 @@ import {
   type ObjectReference,
   type SveltosCluster,
 } from '@sveltos-ts/api';
-import { corrected003, type SeedObject, seedDocuments, seedText, yamlBlocks } from '@sveltos-ts/testenv';
+import {
+  corrected003,
+  type SeedObject,
+  seed002EventReport,
+  seedDocuments,
+  seedText,
+  yamlBlocks,
+} from '@sveltos-ts/testenv';
 import { parse } from 'yaml';
 import { GENERATED_NAME_PATTERN } from './names.ts';
 import { collected, INSTANTIATE, run } from './test-fixtures.ts';
@@ -241,31 +248,7 @@ describe('seed 002 (v1beta1 translation with projectsveltos.io/instantiate)', ()
   };
 
   /** The page's EventReport, with its base64 resources (the Service my-service). */
-  function seedReport(): EventReport {
-    const b64 = /resources: (\S+)/.exec(seedText('002'))?.[1];
-    assert.ok(b64);
-    return {
-      apiVersion: 'lib.projectsveltos.io/v1beta1',
-      kind: 'EventReport',
-      metadata: {
-        name: 'capi--sveltos-service--sveltos-management-workload',
-        namespace: 'default',
-        labels: {
-          'eventreport.projectsveltos.io/cluster-name': 'sveltos-management-workload',
-          'eventreport.projectsveltos.io/cluster-type': 'capi',
-          'projectsveltos.io/eventsource-name': 'sveltos-service',
-        },
-      },
-      spec: {
-        clusterName: 'sveltos-management-workload',
-        clusterNamespace: 'default',
-        clusterType: 'Capi',
-        eventSourceName: 'sveltos-service',
-        matchingResources: [{ apiVersion: 'v1', kind: 'Service', name: 'my-service', namespace: 'default' }],
-        resources: b64,
-      },
-    };
-  }
+  const seedReport = (): EventReport => seed002EventReport() as unknown as EventReport;
 
   it('the EventReport of the page gives front-my-service, as the NetworkPolicy the page shows', () => {
     const p = run({

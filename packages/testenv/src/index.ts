@@ -3,7 +3,15 @@ export { installCrds } from './crds.ts';
 export { TestEnvError, type TestEnvErrorCode } from './errors.ts';
 export { eventually } from './eventually.ts';
 export { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
-export { corrected003, SEEDS_DIR, type SeedObject, seedDocuments, seedText, yamlBlocks } from './seeds.ts';
+export {
+  corrected003,
+  SEEDS_DIR,
+  type SeedObject,
+  seed002EventReport,
+  seedDocuments,
+  seedText,
+  yamlBlocks,
+} from './seeds.ts';
 export {
   mintServiceAccountKubeconfig,
   type ServiceAccountCredentials,

@@ -115,3 +115,33 @@ export function corrected003(block: string): string {
   }
   return t;
 }
+
+/**
+ * Seed 002's EventReport example as the management copy of it: the page's base64 `resources` (the Service
+ * my-service), with the name, labels and spec an agent writes for it.
+ */
+export function seed002EventReport(): SeedObject & { spec: Record<string, unknown> } {
+  const resources = /resources: (\S+)/.exec(seedText('002'))?.[1];
+  assert.ok(resources, 'seed 002 shows an EventReport with resources');
+  return {
+    apiVersion: 'lib.projectsveltos.io/v1beta1',
+    kind: 'EventReport',
+    metadata: {
+      name: 'capi--sveltos-service--sveltos-management-workload',
+      namespace: 'default',
+      labels: {
+        'eventreport.projectsveltos.io/cluster-name': 'sveltos-management-workload',
+        'eventreport.projectsveltos.io/cluster-type': 'capi',
+        'projectsveltos.io/eventsource-name': 'sveltos-service',
+      },
+    },
+    spec: {
+      clusterName: 'sveltos-management-workload',
+      clusterNamespace: 'default',
+      clusterType: 'Capi',
+      eventSourceName: 'sveltos-service',
+      matchingResources: [{ apiVersion: 'v1', kind: 'Service', name: 'my-service', namespace: 'default' }],
+      resources,
+    },
+  };
+}
