@@ -1,5 +1,5 @@
 // The CRDs of the api package, installed into a real kube-apiserver by the global setup: the server must
-// apply our defaults, enforce our validations and serve the seeds' v1beta1 YAML unchanged.
+// apply our defaults, enforce our validations and serve the examples' v1beta1 YAML unchanged.
 
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import {
   LIB_API_VERSION,
 } from '@sveltos-ts/api';
 import { isKubeError, type KubeObject, RestClient } from '@sveltos-ts/kube';
-import { seedDocuments, seedText, yamlBlocks } from '@sveltos-ts/testenv';
+import { exampleDocuments, exampleNames, testdataDocuments } from '@sveltos-ts/testenv';
 import { adminClient, createNamespace, testBed, uniqueName } from './support.ts';
 
 let client: RestClient;
@@ -108,39 +108,25 @@ describe('CRDs on a real API server', () => {
     );
   });
 
-  it('refuses a misspelt field (seed 002 `labelsFilters`) under strict validation', async () => {
+  it('refuses a misspelt field (`labelsFilters`, examples/network-policy-per-service/testdata) under strict validation', async () => {
+    const [typo] = testdataDocuments('network-policy-per-service', 'misspelt-labelfilters.yaml');
+    const object = typo as unknown as KubeObject;
     await refused(
-      client.create({
-        apiVersion: LIB_API_VERSION,
-        kind: 'EventSource',
-        metadata: { name: uniqueName('typo') },
-        spec: {
-          resourceSelectors: [
-            {
-              group: '',
-              version: 'v1',
-              kind: 'Service',
-              labelsFilters: [{ key: 'a', operation: 'Equal', value: 'b' }],
-            },
-          ],
-        },
-      }),
+      client.create({ ...object, metadata: { name: uniqueName('typo') } }),
       /unknown field "spec.resourceSelectors\[0\].labelsFilters"/,
     );
   });
 
-  it('serves the v1beta1 seeds (001, 004) as written', async () => {
-    const sveltos = ['001', '004'].flatMap((seed) =>
-      seedDocuments(yamlBlocks(seedText(seed))).filter(
-        (doc) => /projectsveltos\.io\/v1beta1$/.test(doc.apiVersion ?? '') && doc.metadata?.name,
-      ),
+  it("serves every example's Sveltos objects as written", async () => {
+    const sveltos = exampleNames().flatMap((name) =>
+      exampleDocuments(name).filter((doc) => /projectsveltos\.io\/v1beta1$/.test(doc.apiVersion)),
     );
-    assert.ok(sveltos.length >= 4, `found ${sveltos.length} v1beta1 Sveltos objects in the seeds`);
-    const namespace = uniqueName('seeds');
+    assert.ok(sveltos.length >= 10, `found ${sveltos.length} v1beta1 Sveltos objects in the examples`);
+    const namespace = uniqueName('examples');
     await createNamespace(client, namespace);
     for (const doc of sveltos) {
       const object = doc as unknown as KubeObject;
-      // seed objects share names across pages; give each a unique one, keep everything else as written
+      // other tests use the same bed: give each a unique name, keep everything else as written
       const metadata = { ...object.metadata, name: uniqueName(object.metadata.name.slice(0, 30)) };
       if ((await client.resource(object.apiVersion, object.kind)).namespaced) metadata.namespace = namespace;
       const created = await client.create({ ...object, metadata });

@@ -1,23 +1,23 @@
 // The management-cluster controllers as users run them: the real entry points as processes, with leader
-// election on, ready only once leading and synced, serving metrics, stopping cleanly on SIGTERM.
+// election on, ready once synced, serving metrics, stopping cleanly on SIGTERM.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { crds } from '@sveltos-ts/api';
-import { RestClient } from '@sveltos-ts/kube';
+import { type Lease, RestClient } from '@sveltos-ts/kube';
 import { eventually, TestEnv } from '@sveltos-ts/testenv';
 
 const entries = [
   {
     name: 'event-manager',
     main: '../packages/event-manager/src/main.ts',
-    metric: 'sveltos_event_manager_queue_depth',
+    metric: 'workqueue_depth{name="eventtrigger-cluster"}',
   },
   {
     name: 'addon-controller',
     main: '../packages/addon-controller/src/main.ts',
-    metric: 'sveltos_addon_controller_queue_depth',
+    metric: 'workqueue_depth{name="clusterprofile-cluster"}',
   },
 ];
 
@@ -61,17 +61,21 @@ describe('controller processes', () => {
           async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
           60_000,
         );
-        const lease = await new RestClient(env.cluster('mgmt').kubeConfig()).list(
-          'coordination.k8s.io/v1',
-          'Lease',
-          {
-            namespace: 'projectsveltos',
-          },
+        // once it leads, the Lease names it and its controllers' queues show in the metrics
+        const metric = new RegExp(`^${entry.metric.replace(/[{}]/g, '\\$&')} \\d`, 'm');
+        await eventually('the controllers running as leader', async () =>
+          metric.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
         );
-        assert.ok(lease.items.length > 0, 'a Lease in the namespace records the leader');
+        const lease = await new RestClient(env.cluster('mgmt').kubeConfig()).get<Lease>({
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          namespace: 'projectsveltos',
+          name: entry.name,
+        });
+        assert.match(lease.spec?.holderIdentity ?? '', /.+/, 'the Lease records the leader');
         assert.match(
           await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
-          new RegExp(`^${entry.metric}`, 'm'),
+          new RegExp(`^leader_election_master_status\\{name="${entry.name}"\\} 1`, 'm'),
         );
       } finally {
         child.kill('SIGTERM');

@@ -1,32 +1,21 @@
-// The five seed scenarios run through the whole product: agents (hosted in the management process) →
-// EventReports → event-manager → ClusterProfiles → addon-controller → resources in the clusters. One
-// definition drives both the end-to-end test and the demo. The seeds' YAML is used as written where it is
-// valid v1beta1; seed 002 (v1alpha1) is translated and seed 003 corrected as SPEC §10 decides.
+// The project's examples (examples/<name>/) run through the whole product: agents (hosted in the management
+// process) → EventReports → event-manager → ClusterProfiles → addon-controller → resources in the clusters.
+// One definition drives both the end-to-end test and the demo. Each example's files are applied as its
+// README tells a user to: the management-cluster files to mgmt, the triggering objects to a source cluster.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AddonRow, addonRows, startAddonController } from '@sveltos-ts/addon-controller';
-import {
-  type ClusterSummary,
-  CONFIG_API_VERSION,
-  crds,
-  INSTANTIATE_ANNOTATION,
-  LIB_API_VERSION,
-  SveltosClusterKind,
-} from '@sveltos-ts/api';
+import { startAddonController } from '@sveltos-ts/addon-controller';
+import { type ClusterSummary, CONFIG_API_VERSION, crds, SveltosClusterKind } from '@sveltos-ts/api';
 import { LuaRuntime } from '@sveltos-ts/evaluation';
 import { startEventManager } from '@sveltos-ts/event-manager';
 import { type KubeObject, type Logger, RestClient, silentLogger } from '@sveltos-ts/kube';
 import { AgentFleet, evaluationCompiler } from '@sveltos-ts/sveltos-agent';
-import {
-  corrected003,
-  type SeedObject,
-  seedDocuments,
-  seedText,
-  type TestEnv,
-  yamlBlocks,
-} from '@sveltos-ts/testenv';
+import { type AddonRow, addonRows } from '@sveltos-ts/sveltosctl';
+import { exampleDocuments, type TestEnv, testdataDocuments } from '@sveltos-ts/testenv';
 
-/** Managed clusters and their labels: cluster-a is "production" (001, 003 source), cluster-b "fv" (002) and
- * "dep=eng" (003 destination). The management cluster is registered as mgmt/mgmt (004). */
+/** Managed clusters and their labels, as the examples select them: cluster-a is env=production (the source of
+ * generated-settings, credentials-replication and cross-cluster-service), cluster-b env=fv
+ * (network-policy-per-service, ingress-for-https-services) and dep=eng (the destination of
+ * cross-cluster-service). The management cluster is registered as mgmt/mgmt (cluster-inventory-kubeconfigs). */
 export const fleetClusters = {
   'cluster-a': { env: 'production' },
   'cluster-b': { env: 'fv', dep: 'eng' },
@@ -47,9 +36,10 @@ export interface ExpectedResource {
 }
 
 export interface Scenario {
-  seed: string;
+  /** The folder under examples/. */
+  example: string;
   title: string;
-  /** Creates the seed's Sveltos objects in the management cluster and the triggering resources. */
+  /** Applies the example's objects to the management cluster and its triggering objects to a source cluster. */
   apply(fleet: Fleet): Promise<void>;
   /** What must appear as a result. */
   expected: ExpectedResource[];
@@ -57,17 +47,17 @@ export interface Scenario {
   withdraw?(fleet: Fleet): Promise<void>;
 }
 
-const docs = (seed: string, fix: (block: string) => string = (b) => b): SeedObject[] =>
-  seedDocuments(yamlBlocks(seedText(seed)).map(fix));
+/** The objects of some files of an example (or of its testdata), as written. */
+const example = (name: string, ...files: string[]): KubeObject[] =>
+  files.flatMap((file) => exampleDocuments(name, file)) as unknown as KubeObject[];
+const testdata = (name: string, file: string): KubeObject[] =>
+  testdataDocuments(name, file) as unknown as KubeObject[];
 
-function pick(list: SeedObject[], kind: string, name: string): KubeObject {
-  const found = list.find((d) => d.kind === kind && d.metadata?.name === name);
-  if (!found) throw new Error(`seed has no ${kind} ${name}`);
-  return structuredClone(found) as unknown as KubeObject;
-}
+/** The files every example applies to the management cluster, after its own ones. */
+const sveltosFiles = ['eventsource.yaml', 'eventtrigger.yaml'];
 
 async function applyAll(client: RestClient, objects: KubeObject[]): Promise<void> {
-  for (const object of objects) await client.apply(object, { fieldManager: 'seed-scenario' });
+  for (const object of objects) await client.apply(object, { fieldManager: 'example-scenario' });
 }
 
 const namespace = (name: string, labels: Record<string, string> = {}): KubeObject => ({
@@ -76,81 +66,47 @@ const namespace = (name: string, labels: Record<string, string> = {}): KubeObjec
   metadata: { name, labels },
 });
 
-/** v1alpha1 → v1beta1 for seed 002: flat EventSource spec → resourceSelectors, EventBasedAddOn → EventTrigger
- * with its string clusterSelector as sourceClusterSelector, and the always-instantiate meaning made explicit. */
-function translate002(): KubeObject[] {
-  const seed = docs('002');
-  const source = pick(seed, 'EventSource', 'sveltos-service') as KubeObject & {
-    spec: Record<string, unknown>;
-  };
-  const { group, version, kind, labelsFilters, collectResources } = source.spec;
-  const addOn = pick(seed, 'EventBasedAddOn', 'service-network-policy') as KubeObject & {
-    spec: Record<string, unknown>;
-  };
-  const { clusterSelector, ...triggerSpec } = addOn.spec;
-  const [key, value] = String(clusterSelector).split('=');
-  const policy = pick(seed, 'ConfigMap', 'network-policy');
-  policy.metadata.annotations = { [INSTANTIATE_ANNOTATION]: 'ok' };
-  return [
-    {
-      apiVersion: LIB_API_VERSION,
-      kind: 'EventSource',
-      metadata: { name: source.metadata.name },
-      spec: { collectResources, resourceSelectors: [{ group, version, kind, labelFilters: labelsFilters }] },
-    },
-    {
-      apiVersion: LIB_API_VERSION,
-      kind: 'EventTrigger',
-      metadata: { name: addOn.metadata.name },
-      spec: { ...triggerSpec, sourceClusterSelector: { matchLabels: { [key!]: value } } },
-    },
-    policy,
-  ];
-}
-
 export const scenarios: Scenario[] = [
   {
-    seed: '001',
-    title:
-      'replicate login-credentials into every namespace labelled secret=required (generators, templateResourceRefs)',
+    example: 'generated-settings',
+    title: 'settings generated from each labelled Deployment (ConfigMapGenerator, SecretGenerator)',
     async apply(fleet) {
-      const seed = docs('001');
-      await applyAll(fleet.client('mgmt'), [
-        {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: 'login-credentials', namespace: 'default' },
-          data: {
-            user: Buffer.from('admin').toString('base64'),
-            password: Buffer.from('s3cr3t').toString('base64'),
-          },
-        },
-        pick(seed, 'ConfigMap', 'namespaces'),
-        pick(seed, 'ConfigMap', 'info'),
-        pick(seed, 'EventSource', 'requiring-credentials'),
-        pick(seed, 'EventTrigger', 'distribute-credentials'),
-      ]);
-      await applyAll(fleet.client('cluster-a'), [
-        namespace('eng', { secret: 'required' }),
-        namespace('hr', { secret: 'required' }),
-      ]);
+      await applyAll(fleet.client('mgmt'), example('generated-settings', 'templates.yaml', ...sveltosFiles));
+      await applyAll(fleet.client('cluster-a'), example('generated-settings', 'workload.yaml'));
     },
-    expected: ['eng', 'hr'].map((ns) => ({
+    expected: [
+      { kind: 'ConfigMap', name: 'checkout-settings' },
+      { kind: 'Secret', name: 'checkout-database' },
+    ].map(({ kind, name }) => ({ cluster: 'cluster-a', apiVersion: 'v1', kind, namespace: 'shop', name })),
+  },
+  {
+    example: 'credentials-replication',
+    title:
+      'db-credentials copied into every namespace labelled credentials=required (generator, templateResourceRefs)',
+    async apply(fleet) {
+      await applyAll(
+        fleet.client('mgmt'),
+        example('credentials-replication', 'secret.yaml', 'configmaps.yaml', ...sveltosFiles),
+      );
+      await applyAll(fleet.client('cluster-a'), example('credentials-replication', 'trigger.yaml'));
+    },
+    expected: ['billing', 'payroll'].map((ns) => ({
       cluster: 'cluster-a',
       apiVersion: 'v1',
       kind: 'Secret',
       namespace: ns,
-      name: 'login-credentials',
+      name: 'db-credentials',
     })),
   },
   {
-    seed: '002',
-    title: 'a NetworkPolicy for every Service labelled sveltos=fv (one ClusterProfile per event)',
+    example: 'network-policy-per-service',
+    title: 'a NetworkPolicy for every Service labelled network-policy=front (one ClusterProfile per event)',
     async apply(fleet) {
-      await applyAll(fleet.client('mgmt'), translate002());
-      const service = pick(docs('002'), 'Service', 'my-service');
-      service.metadata.namespace = 'default';
-      await applyAll(fleet.client('cluster-b'), [service]);
+      await applyAll(
+        fleet.client('mgmt'),
+        example('network-policy-per-service', 'configmaps.yaml', ...sveltosFiles),
+      );
+      await applyAll(fleet.client('cluster-b'), example('network-policy-per-service', 'trigger.yaml'));
     },
     expected: [
       {
@@ -158,40 +114,53 @@ export const scenarios: Scenario[] = [
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
         namespace: 'default',
-        name: 'front-my-service',
+        name: 'allow-internal-to-orders',
       },
     ],
     async withdraw(fleet) {
       await fleet
         .client('cluster-b')
-        .delete({ apiVersion: 'v1', kind: 'Service', namespace: 'default', name: 'my-service' });
+        .delete({ apiVersion: 'v1', kind: 'Service', namespace: 'default', name: 'orders' });
     },
   },
   {
-    seed: '003',
-    title:
-      'a LoadBalancer Service in a production cluster exposed in every dep=eng cluster (destination selector)',
+    example: 'ingress-for-https-services',
+    title: 'one Ingress for all HTTPS Services of a cluster (Lua evaluate, oneForEvent: false)',
     async apply(fleet) {
-      // SPEC §10: the EventSource/EventTrigger blocks as printed are not valid YAML; the rest is used as is
-      const seed = docs('003', (block) =>
-        /kind: Event(Source|Trigger)/.test(block) ? corrected003(block) : block,
+      await applyAll(
+        fleet.client('mgmt'),
+        example('ingress-for-https-services', 'configmaps.yaml', ...sveltosFiles),
       );
-      await applyAll(fleet.client('mgmt'), [
-        pick(seed, 'EventSource', 'load-balancer-service'),
-        pick(seed, 'EventTrigger', 'service-policy'),
-        pick(seed, 'ConfigMap', 'service-policy'),
-      ]);
+      await applyAll(fleet.client('cluster-b'), example('ingress-for-https-services', 'trigger.yaml'));
+    },
+    expected: [
+      {
+        cluster: 'cluster-b',
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        namespace: 'web',
+        name: 'https-entry',
+      },
+    ],
+  },
+  {
+    example: 'cross-cluster-service',
+    title:
+      'a LoadBalancer Service of a production cluster reachable in every dep=eng cluster (destination selector)',
+    async apply(fleet) {
+      await applyAll(
+        fleet.client('mgmt'),
+        example('cross-cluster-service', 'configmaps.yaml', ...sveltosFiles),
+      );
       const source = fleet.client('cluster-a');
-      const service = pick(seed, 'Service', 'my-lb-service');
-      service.metadata.namespace = 'default';
-      await applyAll(source, [service]);
+      await applyAll(source, example('cross-cluster-service', 'workload.yaml'));
       // no cloud provider here: publish the load balancer address the way a cloud controller would
       await source.apply(
         {
           apiVersion: 'v1',
           kind: 'Service',
-          metadata: { name: 'my-lb-service', namespace: 'default' },
-          status: { loadBalancer: { ingress: [{ ip: '34.172.32.172' }] } },
+          metadata: { name: 'inventory', namespace: 'default' },
+          status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } },
         },
         { fieldManager: 'cloud-controller', subresource: 'status' },
       );
@@ -200,49 +169,28 @@ export const scenarios: Scenario[] = [
       cluster: 'cluster-b',
       apiVersion: 'v1',
       kind,
-      namespace: 'external',
-      name: 'external-my-lb-service',
+      namespace: 'remote-services',
+      name: 'inventory-remote',
     })),
   },
   {
-    seed: '004',
+    example: 'cluster-inventory-kubeconfigs',
     title:
-      'KEP-4322 kubeconfig Secrets in consumer namespaces (management cluster as source, aggregatedSelection)',
+      'kubeconfig Secrets in consumer namespaces (KEP-4322; management cluster as source, aggregatedSelection)',
     async apply(fleet) {
-      const seed = docs('004');
-      const mgmt = fleet.client('mgmt');
-      const name = 'cluster-inventory-consumer-credentials-from-capi';
-      await applyAll(mgmt, [
-        namespace('team-a', { 'x-k8s.io/cluster-inventory-consumer': 'true' }),
-        namespace('team-b', { 'x-k8s.io/cluster-inventory-consumer': 'true' }),
-        {
-          apiVersion: 'cluster.x-k8s.io/v1beta1',
-          kind: 'Cluster',
-          metadata: { name: 'c1', namespace: 'mgmt', labels: { 'clusterprofile-name': 'c1' } },
-          spec: {},
-        },
-        {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          type: 'cluster.x-k8s.io/secret',
-          metadata: {
-            name: 'c1-kubeconfig',
-            namespace: 'mgmt',
-            labels: { 'cluster.x-k8s.io/cluster-name': 'c1' },
-          },
-          data: { value: Buffer.from('apiVersion: v1\nkind: Config\n').toString('base64') },
-        },
-        pick(seed, 'ConfigMap', `${name}-template`),
-        pick(seed, 'EventSource', name),
-        pick(seed, 'EventTrigger', name),
+      await applyAll(fleet.client('mgmt'), [
+        // what Cluster API would have created: a Cluster, its kubeconfig Secret, a ClusterSet namespace
+        ...testdata('cluster-inventory-kubeconfigs', 'capi-cluster.yaml'),
+        ...example('cluster-inventory-kubeconfigs', 'consumers.yaml', 'configmaps.yaml', ...sveltosFiles),
       ]);
     },
-    expected: ['team-a', 'team-b'].map((ns) => ({
+    // Cluster edge-1 has no clusterprofile-namespace label; its ClusterSet `edge` is the namespace edge-fleet
+    expected: ['analytics', 'release-tools'].map((ns) => ({
       cluster: 'mgmt',
       apiVersion: 'v1',
       kind: 'Secret',
       namespace: ns,
-      name: 'default-c1-kubeconfig',
+      name: 'edge-fleet-edge-1-kubeconfig',
     })),
   },
 ];
@@ -279,7 +227,8 @@ async function register(
 
 /**
  * Installs the CRDs, registers the clusters and starts the three components in this process: the
- * event-manager, the addon-controller and the agents (one per registered cluster, SPEC §2 hosting (b)).
+ * event-manager, the addon-controller and the agents (one per registered cluster, hosted in this process as
+ * docs/architecture.md describes).
  */
 export async function startFleet(env: TestEnv, logger: Logger = silentLogger): Promise<Fleet> {
   await Promise.all(env.clusters().map((cluster) => cluster.installCrds(crds)));

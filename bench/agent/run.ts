@@ -1,5 +1,6 @@
-// Agent memory with many watched objects (SPEC §7: ≤ 250 MB RSS with 50k watched objects), and how long
-// the first report takes. The agent runs as its own process (the real entry point), so its RSS is its own.
+// Agent memory with many watched objects (target in docs/architecture.md: ≤ 250 MB RSS with 50k watched
+// objects), and how long the first report takes. The agent runs as its own process (the real entry point), so
+// its RSS is its own.
 //
 //   node bench/agent/run.ts [objects=50000]
 import { spawn } from 'node:child_process';

@@ -1,6 +1,6 @@
-// event-manager benchmark (SPEC §7): event → ClusterProfile latency (report written → profile seen by a
-// watch) and a burst of 2,000 matching objects over 20 clusters → all ClusterProfiles, with the manager's
-// peak RSS. The manager runs as its own process (main.ts), so RSS is the manager's alone.
+// event-manager benchmark (targets in docs/architecture.md): event → ClusterProfile latency (report written →
+// profile seen by a watch) and a burst of 2,000 matching objects over 20 clusters → all ClusterProfiles, with
+// the manager's peak RSS. The manager runs as its own process (main.ts), so RSS is the manager's alone.
 //   node bench/event-manager/run.ts [latencySamples]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

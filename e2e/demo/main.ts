@@ -1,10 +1,11 @@
 // The main job on local clusters: a management cluster and two managed clusters (real kube-apiservers on
-// loopback), the agents, event-manager and addon-controller running, the seed scenarios applied, and a
+// loopback), the agents, event-manager and addon-controller running, the examples (examples/) applied, and a
 // table of what was deployed where.
 //
 //   bash scripts/demo.sh [--keep]
-import { addonsTable } from '@sveltos-ts/addon-controller';
+
 import { jsonLogger } from '@sveltos-ts/kube';
+import { addonsTable } from '@sveltos-ts/sveltosctl';
 import { TestEnv } from '@sveltos-ts/testenv';
 import { converge, deployedAddons, fleetClusters, scenarios, startFleet } from '../scenarios.ts';
 
@@ -27,7 +28,7 @@ console.log('  components: event-manager, addon-controller, one sveltos-agent pe
 
 let failed = false;
 for (const scenario of scenarios) {
-  const label = `seed ${scenario.seed}: ${scenario.title}`;
+  const label = `${scenario.example}: ${scenario.title}`;
   try {
     await scenario.apply(fleet);
     await converge(fleet, scenario.expected);

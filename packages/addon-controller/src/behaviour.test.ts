@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject, RestClient } from '@sveltos-ts/kube';
-import type { RunningAddonController } from './controller.ts';
+import type { RunningAddonController } from './addon-controller.ts';
 import {
   client,
   clusterProfile,

@@ -2,22 +2,12 @@
 // what went where in ClusterSummaries, and withdraws what is no longer wanted.
 
 export {
-  ADDON_HEADERS,
-  type AddonFilters,
-  type AddonRow,
-  addonRows,
-  addonsTable,
-  goTimeString,
-  listAddons,
-  renderTable,
-} from './addons-table.ts';
-export {
   type AddonControllerOptions,
-  DRY_RUN_ANNOTATION,
-  FIELD_MANAGER,
+  addAddonController,
   type RunningAddonController,
+  type StartAddonControllerOptions,
   startAddonController,
-} from './controller.ts';
+} from './addon-controller.ts';
 export {
   type ApplyAction,
   type Conflict,
@@ -31,6 +21,9 @@ export {
   placeResource,
 } from './diff.ts';
 export { AddonError, type AddonErrorCode } from './errors.ts';
+export { features } from './features/index.ts';
+export { FIELD_MANAGER } from './features/objects.ts';
+export type { DryRunEntry, Feature, FeatureOutcome, FeatureScope } from './features/types.ts';
 export { impersonating, tenantUser } from './impersonation.ts';
 export { type CandidateCluster, profileSelects } from './match.ts';
 export {
@@ -55,8 +48,12 @@ export {
   clusterSummaryLabels,
   clusterSummaryName,
   deploymentHash,
+  type FeatureSection,
   failureText,
+  featureSection,
   type RecordedResource,
   recordedResources,
+  refusedSection,
   summaryStatus,
 } from './summary.ts';
+export { DRY_RUN_ANNOTATION } from './units/pair-status.ts';

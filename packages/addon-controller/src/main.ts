@@ -1,18 +1,12 @@
 // The addon-controller process: flags, JSON logs, metrics and health endpoints, leader election, SIGTERM.
 import { SVELTOS_NAMESPACE } from '@sveltos-ts/api';
 import { runControllerMain } from '@sveltos-ts/runtime';
-import { startAddonController } from './controller.ts';
+import { addAddonController } from './addon-controller.ts';
 
 await runControllerMain({
   name: 'addon-controller',
   description: 'Deploys ClusterProfiles into the matching clusters (Sveltos)',
   defaultMetricsPort: 8081,
   defaultNamespace: SVELTOS_NAMESPACE,
-  start: ({ managementKubeConfig, logger, metrics, leaderElection }) =>
-    startAddonController({
-      managementKubeConfig,
-      logger,
-      metrics,
-      ...(leaderElection ? { leaderElection } : {}),
-    }),
+  setup: (manager) => addAddonController(manager),
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClusterProfileSpec } from '@sveltos-ts/api';
-import { seedDocuments, seedText, yamlBlocks } from '@sveltos-ts/testenv';
+import { asStored, exampleObject } from '@sveltos-ts/testenv';
 import { desiredResources, type MgmtObject, type RefKey, type TargetCluster } from './plan.ts';
 
 const cluster: TargetCluster = {
@@ -49,27 +49,31 @@ function plan(spec: ClusterProfileSpec, objects: MgmtObject[], name = 'p1') {
   });
 }
 
-// What the event-manager instantiates from seed 002's network-policy ConfigMap for my-service.
-const networkPolicy = `kind: NetworkPolicy
-apiVersion: networking.k8s.io/v1
+// What the event-manager instantiates from examples/network-policy-per-service for the Service orders
+// (selector app=orders, port 80 → targetPort 8080).
+const networkPolicy = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
 metadata:
-  name: front-my-service
+  name: allow-internal-to-orders
   namespace: default
 spec:
   podSelector:
     matchLabels:
-      app.kubernetes.io/name: MyApp
+      app: orders
+  policyTypes:
+    - Ingress
   ingress:
     - from:
-      - podSelector:
-          matchLabels:
-            app: internal
+        - podSelector:
+            matchLabels:
+              traffic: internal
       ports:
-        - port: 80
+        - port: 8080
+          protocol: TCP
 `;
 
 describe('desiredResources', () => {
-  it('seed 002: one NetworkPolicy with the reference labels, owner and hash annotations', () => {
+  it('network-policy-per-service: one NetworkPolicy with the reference labels, owner and hash annotations', () => {
     const s = plan(
       { policyRefs: [{ kind: 'ConfigMap', namespace: 'projectsveltos', name: 'sveltos-abc' }] },
       [cm('projectsveltos', 'sveltos-abc', { 'networkpolicy.yaml': networkPolicy })],
@@ -82,7 +86,7 @@ describe('desiredResources', () => {
       version: 'v1',
       kind: 'NetworkPolicy',
       namespace: 'default',
-      name: 'front-my-service',
+      name: 'allow-internal-to-orders',
     });
     const meta = r.object.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
     assert.deepEqual(meta.labels, {
@@ -96,7 +100,7 @@ describe('desiredResources', () => {
     assert.equal(meta.annotations['projectsveltos.io/owner-name'], 'p1');
     assert.equal(meta.annotations['projectsveltos.io/owner-tier'], '100');
     assert.deepEqual((r.object.spec as { podSelector: unknown }).podSelector, {
-      matchLabels: { 'app.kubernetes.io/name': 'MyApp' },
+      matchLabels: { app: 'orders' },
     });
     assert.deepEqual(s.references, [
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'projectsveltos', name: 'sveltos-abc' },
@@ -111,45 +115,86 @@ describe('desiredResources', () => {
       cm('ns', 'c', { k: networkPolicy }),
     ]);
     const c = plan({ policyRefs: [{ kind: 'ConfigMap', namespace: 'ns', name: 'c' }] }, [
-      cm('ns', 'c', { k: networkPolicy.replace('port: 80', 'port: 81') }),
+      cm('ns', 'c', { k: networkPolicy.replace('port: 8080', 'port: 8081') }),
     ]);
     assert.equal(a.resources[0]!.hash, b.resources[0]!.hash);
     assert.notEqual(a.resources[0]!.hash, c.resources[0]!.hash);
   });
 
-  it('seeds 000/001: the info template replicates login-credentials into every namespace of the generated ConfigMap', () => {
-    const docs = seedDocuments(yamlBlocks(seedText('001')));
-    const info = docs.find((d) => d.kind === 'ConfigMap' && d.metadata?.name === 'info') as MgmtObject;
-    const trigger = docs.find((d) => d.kind === 'EventTrigger') as { spec: { templateResourceRefs: never } };
-    assert.ok(info && trigger);
+  it('credentials-replication: the copier writes db-credentials into every namespace of the generated list', () => {
+    const copier = exampleObject('credentials-replication', 'ConfigMap', 'credentials-copier') as MgmtObject;
+    const trigger = exampleObject('credentials-replication', 'EventTrigger') as unknown as {
+      spec: { templateResourceRefs: Array<{ resource: { name: string } }> };
+    };
     // the templateResourceRefs as the event-manager instantiates them for default/workload
-    const refs = structuredClone(trigger.spec.templateResourceRefs) as Array<{ resource: { name: string } }>;
-    refs[1]!.resource.name = 'default-workload-namespaces';
+    const refs = structuredClone(trigger.spec.templateResourceRefs);
+    refs[1]!.resource.name = 'default-workload-credential-namespaces';
     const s = plan(
       {
         templateResourceRefs: refs as never,
-        policyRefs: [{ kind: 'ConfigMap', namespace: 'default', name: 'info' }],
+        policyRefs: [{ kind: 'ConfigMap', namespace: 'default', name: 'credentials-copier' }],
       },
       [
-        info,
-        cm('projectsveltos', 'default-workload-namespaces', { namespaces: '\n   eng: "ok"\n   hr: "ok"\n' }),
+        copier,
+        cm('projectsveltos', 'default-workload-credential-namespaces', {
+          'namespaces.yaml': '\n- billing\n- payroll\n',
+        }),
+        asStored(exampleObject('credentials-replication', 'Secret')) as MgmtObject,
+      ],
+    );
+    assert.deepEqual(s.errors, []);
+    assert.deepEqual(
+      s.resources.map((r) => {
+        const o = r.object as { type: string; data: unknown };
+        return [r.id.kind, r.id.namespace, r.id.name, o.type, o.data];
+      }),
+      ['billing', 'payroll'].map((ns) => [
+        'Secret',
+        ns,
+        'db-credentials',
+        'Opaque',
+        { password: b64('change-me'), username: b64('reporting') },
+      ]),
+    );
+  });
+
+  it('generated-settings: the deployer turns the generated ConfigMap and Secret into objects of the app', () => {
+    const settings = 'application: checkout\nnamespace: shop\ncluster: default/workload\nreplicas: 2\n';
+    const url = 'postgres://checkout@db.shop.svc:5432/checkout';
+    const ref = (identifier: string, kind: string, name: string) => ({
+      identifier,
+      resource: { apiVersion: 'v1', kind, namespace: 'projectsveltos', name },
+    });
+    const s = plan(
+      {
+        templateResourceRefs: [
+          ref('Settings', 'ConfigMap', 'default-workload-shop-checkout-settings'),
+          ref('Database', 'Secret', 'default-workload-shop-checkout-database'),
+        ],
+        policyRefs: [{ kind: 'ConfigMap', namespace: 'default', name: 'settings-deployer' }],
+      },
+      [
+        exampleObject('generated-settings', 'ConfigMap', 'settings-deployer') as MgmtObject,
+        cm('projectsveltos', 'default-workload-shop-checkout-settings', { 'settings.yaml': settings }),
         {
           apiVersion: 'v1',
           kind: 'Secret',
-          metadata: { namespace: 'default', name: 'login-credentials' },
-          data: { user: b64('admin'), password: b64('s3cret') },
+          type: 'addons.projectsveltos.io/cluster-profile',
+          metadata: { namespace: 'projectsveltos', name: 'default-workload-shop-checkout-database' },
+          data: { url: b64(url) },
         },
       ],
     );
     assert.deepEqual(s.errors, []);
     assert.deepEqual(
-      s.resources.map((r) => [r.id.kind, r.id.namespace, r.id.name, (r.object as { data: unknown }).data]),
-      ['eng', 'hr'].map((ns) => [
-        'Secret',
-        ns,
-        'login-credentials',
-        { password: b64('s3cret'), user: b64('admin') },
-      ]),
+      s.resources.map((r) => {
+        const o = r.object as { data: unknown };
+        return [r.id.kind, r.id.namespace, r.id.name, o.data];
+      }),
+      [
+        ['ConfigMap', 'shop', 'checkout-settings', { 'settings.yaml': settings }],
+        ['Secret', 'shop', 'checkout-database', { url: b64(url) }],
+      ],
     );
   });
 
@@ -196,7 +241,7 @@ describe('desiredResources', () => {
       secret('addons.projectsveltos.io/cluster-profile'),
     ]);
     assert.deepEqual(good.errors, []);
-    assert.equal(good.resources[0]?.id.name, 'front-my-service');
+    assert.equal(good.resources[0]?.id.name, 'allow-internal-to-orders');
     assert.equal(good.resources[0]?.source.kind, 'Secret');
   });
 
@@ -292,7 +337,7 @@ describe('desiredResources', () => {
       },
       [
         cm('ns', 'a', { k: networkPolicy }),
-        cm('ns', 'b', { k: networkPolicy.replace('front-my-service', 'other') }),
+        cm('ns', 'b', { k: networkPolicy.replace('allow-internal-to-orders', 'other') }),
       ],
     );
     // 100 is the API server's default for a policyRef: it does not override the profile's tier
@@ -309,7 +354,7 @@ describe('desiredResources', () => {
     assert.equal(meta.annotations['projectsveltos.io/owner-tier'], '50');
   });
 
-  it('Flux sources and Local deployment are reported as not supported; Helm/Kustomize too', () => {
+  it('Flux sources and Local deployment are reported as not supported (Helm/Kustomize are other features)', () => {
     const s = plan(
       {
         policyRefs: [
@@ -334,9 +379,10 @@ describe('desiredResources', () => {
       s.errors.map((e) => e.code),
       ['UNSUPPORTED_REFERENCE', 'UNSUPPORTED_REFERENCE'],
     );
+    // the charts and kustomizations are not the Resources feature's to judge: it plans only its own
     assert.deepEqual(
-      s.unsupported.map((u) => u.featureID),
-      ['Helm', 'Kustomize'],
+      s.resources.map((r) => r.source.name),
+      [],
     );
   });
 

@@ -7,15 +7,16 @@ import {
   CLUSTER_PROFILE_SECRET_TYPE,
   type ClusterProfileSpec,
   type ClusterType,
+  canonicalJson,
   DEFAULT_TIER,
   HASH_ANNOTATION,
   type PolicyRef,
   REFERENCE_KIND_LABEL,
   REFERENCE_NAME_LABEL,
   REFERENCE_NAMESPACE_LABEL,
+  splitApiVersion,
   TEMPLATE_ANNOTATION,
 } from '@sveltos-ts/api';
-import { splitApiVersion } from '@sveltos-ts/kube';
 import {
   addonData,
   fromJS,
@@ -93,8 +94,6 @@ export interface DesiredState {
   errors: AddonError[];
   /** Every management-cluster object looked up, found or not (what the adapter watches for this pair). */
   references: RefKey[];
-  /** Features present in the profile that this controller does not deploy. */
-  unsupported: Array<{ featureID: 'Helm' | 'Kustomize'; message: string }>;
 }
 
 export interface PlanInput {
@@ -130,21 +129,8 @@ function renderName(text: string, cluster: TargetCluster, field: string): string
   }
 }
 
-function sortedJson(v: unknown): string {
-  const sort = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(sort);
-    if (x !== null && typeof x === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(x).sort()) out[k] = sort((x as Record<string, unknown>)[k]);
-      return out;
-    }
-    return x;
-  };
-  return JSON.stringify(sort(v));
-}
-
 export function contentHash(object: unknown): string {
-  return `sha256:${createHash('sha256').update(sortedJson(object)).digest('hex')}`;
+  return `sha256:${createHash('sha256').update(canonicalJson(object)).digest('hex')}`;
 }
 
 /** Resolves templateResourceRefs: the objects templates reach through `getResource "<identifier>"`. */
@@ -386,20 +372,7 @@ export function desiredResources(input: PlanInput): DesiredState {
       resources.push(r);
     }
   }
-  const unsupported: DesiredState['unsupported'] = [];
-  if ((input.profile.spec.helmCharts ?? []).length > 0) {
-    unsupported.push({
-      featureID: 'Helm',
-      message: 'helmCharts are not deployed yet by this addon-controller',
-    });
-  }
-  if ((input.profile.spec.kustomizationRefs ?? []).length > 0) {
-    unsupported.push({
-      featureID: 'Kustomize',
-      message: 'kustomizationRefs are not deployed yet by this addon-controller',
-    });
-  }
-  return { resources, errors, references, unsupported };
+  return { resources, errors, references };
 }
 
 const sourceText = (s: DesiredResource['source']): string =>

@@ -1,15 +1,15 @@
-// Seed 002 end to end on the local control planes: the ClusterProfiles and instantiated ConfigMaps the
-// event-manager plans for the page's Services (planner `plan()`, v1beta1 translation with
-// projectsveltos.io/instantiate, SPEC §10) are deployed into cluster-a and withdrawn when the event goes away;
-// objects Sveltos did not create are never touched.
+// The examples network-policy-per-service and ingress-for-https-services end to end on the local control
+// planes: the ClusterProfiles and instantiated ConfigMaps the event-manager plans for the examples' Services
+// (planner `plan()`) are deployed into cluster-a and withdrawn when the event goes away; objects Sveltos did
+// not create are never touched.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { INSTANTIATE_ANNOTATION, type SveltosCluster } from '@sveltos-ts/api';
+import type { SveltosCluster } from '@sveltos-ts/api';
 import type { KubeObject, RestClient } from '@sveltos-ts/kube';
 import { lookupFrom, plan } from '@sveltos-ts/planner';
-import { type SeedObject, seedDocuments, seedText, yamlBlocks } from '@sveltos-ts/testenv';
-import type { RunningAddonController } from './controller.ts';
+import { type ExampleObject, exampleDocuments } from '@sveltos-ts/testenv';
+import type { RunningAddonController } from './addon-controller.ts';
 import {
   client,
   clusterProfile,
@@ -31,9 +31,9 @@ let mgmt: RestClient;
 let a: RestClient;
 let controller: RunningAddonController;
 
-const docs = () => seedDocuments(yamlBlocks(seedText('002')));
-const seedConfigMap = (name: string): SeedObject =>
-  docs().find((d) => d.kind === 'ConfigMap' && d.metadata?.name === name) ?? assert.fail(name);
+/** The template ConfigMap of an example (it carries projectsveltos.io/instantiate). */
+const exampleTemplate = (example: string): ExampleObject =>
+  exampleDocuments(example, 'configmaps.yaml')[0] ?? assert.fail(example);
 
 const cluster: SveltosCluster = {
   apiVersion: 'lib.projectsveltos.io/v1beta1',
@@ -45,12 +45,12 @@ const cluster: SveltosCluster = {
 
 /** What the event-manager would write for `services` (planner), created in the management cluster. */
 async function eventManagerOutput(
-  template: SeedObject,
+  template: ExampleObject,
   oneForEvent: boolean,
   services: Record<string, unknown>[],
 ) {
   const cm = structuredClone(template) as KubeObject & { data: Record<string, string> };
-  cm.metadata = { name: cm.metadata.name, namespace: ns, annotations: { [INSTANTIATE_ANNOTATION]: 'ok' } };
+  cm.metadata = { ...cm.metadata, namespace: ns };
   const p = plan({
     eventTrigger: {
       apiVersion: 'lib.projectsveltos.io/v1beta1',
@@ -58,13 +58,13 @@ async function eventManagerOutput(
       metadata: { name: `${cm.metadata.name}-trigger` },
       spec: {
         sourceClusterSelector: { matchLabels: { env: 'fv' } },
-        eventSourceName: 'sveltos-service',
+        eventSourceName: 'services-wanting-a-policy',
         oneForEvent,
         policyRefs: [{ kind: 'ConfigMap', namespace: ns, name: cm.metadata.name }],
       },
     },
     report: {
-      eventSourceName: 'sveltos-service',
+      eventSourceName: 'services-wanting-a-policy',
       resources: services,
       matchingResources: services.map((s) => ({
         apiVersion: 'v1',
@@ -84,11 +84,12 @@ async function eventManagerOutput(
   return p;
 }
 
-const service = (name: string, ports: number[], selector: Record<string, string>) => ({
+/** A Service as the agent collects it (the API server filled targetPort and protocol in). */
+const service = (name: string, ports: [number, number][], selector: Record<string, string>) => ({
   apiVersion: 'v1',
   kind: 'Service',
-  metadata: { name, namespace: ns, labels: { sveltos: 'fv' } },
-  spec: { selector, ports: ports.map((port) => ({ port, protocol: 'TCP' })) },
+  metadata: { name, namespace: ns, labels: { 'network-policy': 'front' } },
+  spec: { selector, ports: ports.map(([port, targetPort]) => ({ port, targetPort, protocol: 'TCP' })) },
 });
 
 const get = (c: RestClient, apiVersion: string, kind: string, name: string, namespace = ns) =>
@@ -116,20 +117,21 @@ after(async () => {
   await controller?.stop();
 });
 
-describe('seed 002 through the addon-controller', () => {
-  it('front-my-service appears with the Service selector and ports, and goes away with the Service', async () => {
-    const svc = service('my-service', [80], { 'app.kubernetes.io/name': 'MyApp' });
-    const p = await eventManagerOutput(seedConfigMap('network-policy'), true, [svc]);
+describe('network-policy-per-service and ingress-for-https-services through the addon-controller', () => {
+  it('allow-internal-to-orders appears with the Service selector and target port, and goes away with the Service', async () => {
+    const svc = service('orders', [[80, 8080]], { app: 'orders' });
+    const p = await eventManagerOutput(exampleTemplate('network-policy-per-service'), true, [svc]);
     const profileName = p.clusterProfiles[0]!.metadata.name!;
     const instantiated = p.configMaps[0]!.metadata.name!;
-    const np = await eventually('NetworkPolicy front-my-service in cluster-a', () =>
-      get(a, 'networking.k8s.io/v1', 'NetworkPolicy', 'front-my-service'),
+    const np = await eventually('NetworkPolicy allow-internal-to-orders in cluster-a', () =>
+      get(a, 'networking.k8s.io/v1', 'NetworkPolicy', 'allow-internal-to-orders'),
     );
-    assert.deepEqual(np.spec?.podSelector, { matchLabels: { 'app.kubernetes.io/name': 'MyApp' } });
+    assert.deepEqual(np.spec?.podSelector, { matchLabels: { app: 'orders' } });
+    assert.deepEqual(np.spec?.policyTypes, ['Ingress']);
     assert.deepEqual(np.spec?.ingress, [
       {
-        from: [{ podSelector: { matchLabels: { app: 'internal' } } }],
-        ports: [{ port: 80, protocol: 'TCP' }],
+        from: [{ podSelector: { matchLabels: { traffic: 'internal' } } }],
+        ports: [{ port: 8080, protocol: 'TCP' }],
       },
     ]);
     assert.deepEqual(
@@ -149,7 +151,7 @@ describe('seed 002 through the addon-controller', () => {
       const x = await summary(mgmt, ns, summaryName);
       return resourcesStatus(x)?.status === 'Provisioned' && x;
     });
-    assert.deepEqual(deployed(s), [`NetworkPolicy/${ns}/front-my-service`]);
+    assert.deepEqual(deployed(s), [`NetworkPolicy/${ns}/allow-internal-to-orders`]);
     assert.equal(s.metadata.labels?.['projectsveltos.io/cluster-profile-name'], profileName);
     const profile = await mgmt.get<KubeObject & { status?: { matchingClusters?: unknown[] } }>(
       profileRef(profileName),
@@ -164,40 +166,48 @@ describe('seed 002 through the addon-controller', () => {
     ]);
 
     // the Service is deleted: the event-manager plans no profile and deletes this one
-    const gone = await eventManagerOutput(seedConfigMap('network-policy'), true, []);
+    const gone = await eventManagerOutput(exampleTemplate('network-policy-per-service'), true, []);
     assert.equal(gone.clusterProfiles.length, 0);
     await mgmt.delete(profileRef(profileName));
     await eventually(
       'NetworkPolicy withdrawn',
-      async () => !(await get(a, 'networking.k8s.io/v1', 'NetworkPolicy', 'front-my-service')),
+      async () => !(await get(a, 'networking.k8s.io/v1', 'NetworkPolicy', 'allow-internal-to-orders')),
     );
     await eventually('ClusterSummary removed', async () => !(await summary(mgmt, ns, summaryName)));
   });
 
   it('one Ingress for all HTTPS Services (oneForEvent: false)', async () => {
-    const template = seedConfigMap('ingress');
-    const data = (template as { data: Record<string, string> }).data;
-    data['ingress.yaml'] = data['ingress.yaml']!.replace('namespace: default', `namespace: ${ns}`);
+    const template = exampleTemplate('ingress-for-https-services');
+    const data = (template as unknown as { data: Record<string, string> }).data;
+    // the example deploys into namespace web; this test uses its own
+    data['ingress.yaml'] = data['ingress.yaml']!.replace('namespace: web', `namespace: ${ns}`);
     const p = await eventManagerOutput(template, false, [
-      service('my-service', [80, 443], { app: 'a' }),
-      service('my-service-2', [80, 8443], { app: 'b' }),
+      service('admin-api', [[8443, 8443]], { app: 'a' }),
+      service(
+        'storefront',
+        [
+          [80, 8080],
+          [443, 8443],
+        ],
+        { app: 'b' },
+      ),
     ]);
     const ingress = await eventually('Ingress in cluster-a', () =>
-      get(a, 'networking.k8s.io/v1', 'Ingress', 'ingress'),
+      get(a, 'networking.k8s.io/v1', 'Ingress', 'https-entry'),
     );
     const rules = ingress.spec?.rules as Array<{ http: { paths: Array<Record<string, unknown>> } }>;
     assert.deepEqual(
       rules[0]!.http.paths.map((x) => [x.path, (x.backend as { service: unknown }).service]),
       [
-        ['/my-service', { name: 'my-service', port: { number: 443 } }],
-        ['/my-service-2', { name: 'my-service-2', port: { number: 8443 } }],
+        ['/admin-api', { name: 'admin-api', port: { number: 8443 } }],
+        ['/storefront', { name: 'storefront', port: { number: 443 } }],
       ],
     );
-    assert.equal(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/rewrite-target'], '/');
+    assert.equal(ingress.spec?.ingressClassName, 'nginx');
     await mgmt.delete(profileRef(p.clusterProfiles[0]!.metadata.name!));
     await eventually(
       'Ingress withdrawn',
-      async () => !(await get(a, 'networking.k8s.io/v1', 'Ingress', 'ingress')),
+      async () => !(await get(a, 'networking.k8s.io/v1', 'Ingress', 'https-entry')),
     );
   });
 

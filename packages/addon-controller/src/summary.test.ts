@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AddonError } from './errors.ts';
 import { type CandidateCluster, profileSelects } from './match.ts';
-import { clusterSummaryName, failureText, recordedResources, summaryStatus } from './summary.ts';
+import {
+  clusterSummaryName,
+  deployedResource,
+  failureText,
+  featureSection,
+  recordedResources,
+  refusedSection,
+  summaryStatus,
+} from './summary.ts';
 
 describe('clusterSummaryName', () => {
   it('is <profile>-<capi|sveltos>-<cluster>, and stays within 253 characters', () => {
@@ -27,15 +35,18 @@ describe('summaryStatus', () => {
       },
       { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', namespace: '', name: 'r' },
     ];
-    const status = summaryStatus({
-      status: 'Provisioned',
-      hash: 'aGFzaA==',
-      errors: [],
-      deployed,
-      unsupported: [{ featureID: 'Helm', message: 'helm later' }],
-      consecutiveFailures: 0,
-      now: '2025-01-02T00:00:00Z',
-    });
+    const status = summaryStatus([
+      featureSection({
+        featureID: 'Resources',
+        status: 'Provisioned',
+        hash: 'aGFzaA==',
+        errors: [],
+        deployed: { featureID: 'Resources', resources: deployed.map(deployedResource) },
+        consecutiveFailures: 0,
+        now: '2025-01-02T00:00:00Z',
+      }),
+      refusedSection('Helm', 'helm later'),
+    ]);
     assert.deepEqual(status.featureSummaries, [
       {
         featureID: 'Resources',
@@ -60,18 +71,20 @@ describe('summaryStatus', () => {
   });
 
   it('failures: reason is the first error code, the message lists every failure once', () => {
-    const status = summaryStatus({
-      status: 'Failed',
-      errors: [
-        new AddonError('REFERENCE_NOT_FOUND', 'a missing'),
-        new AddonError('TEMPLATE_FAILED', 'b broken'),
-      ],
-      messages: ['c conflict', 'c conflict'],
-      deployed: [],
-      unsupported: [],
-      consecutiveFailures: 3,
-      now: 'now',
-    });
+    const status = summaryStatus([
+      featureSection({
+        featureID: 'Resources',
+        status: 'Failed',
+        errors: [
+          new AddonError('REFERENCE_NOT_FOUND', 'a missing'),
+          new AddonError('TEMPLATE_FAILED', 'b broken'),
+        ],
+        messages: ['c conflict', 'c conflict'],
+        deployed: { featureID: 'Resources', resources: [] },
+        consecutiveFailures: 3,
+        now: 'now',
+      }),
+    ]);
     const f = status.featureSummaries![0]!;
     assert.equal(f.failureReason, 'REFERENCE_NOT_FOUND');
     assert.equal(f.failureMessage, 'a missing\nb broken\nc conflict');

@@ -10,6 +10,8 @@ import {
   type ClusterSummaryStatus,
   type ClusterType,
   type DeployedResource,
+  type FeatureDeployment,
+  type FeatureID,
   type FeatureStatus,
   type FeatureSummary,
 } from '@sveltos-ts/api';
@@ -47,17 +49,31 @@ export interface RecordedResource extends ResourceId {
   lastAppliedTime?: string | undefined;
 }
 
-/** What the summary says the Resources feature deployed. */
-export function recordedResources(summary: ClusterSummary | undefined): RecordedResource[] {
-  const feature = summary?.status?.deployedFeatures?.find((f) => f.featureID === 'Resources');
-  return (feature?.resources ?? []).map((r) => ({
+/** A feature's deployment record, as kept in the summary's `deployedFeatures`. */
+export function recordedDeployment(
+  summary: ClusterSummary | undefined,
+  featureID: FeatureID,
+): FeatureDeployment {
+  return summary?.status?.deployedFeatures?.find((f) => f.featureID === featureID) ?? { featureID };
+}
+
+/** The resources a feature recorded as deployed. */
+export function recordedResources(
+  summary: ClusterSummary | undefined,
+  featureID: FeatureID = 'Resources',
+): RecordedResource[] {
+  return (recordedDeployment(summary, featureID).resources ?? []).map(fromDeployedResource);
+}
+
+export function fromDeployedResource(r: DeployedResource): RecordedResource {
+  return {
     group: r.group,
     version: r.version,
     kind: r.kind,
     namespace: r.namespace ?? '',
     name: r.name,
     lastAppliedTime: r.lastAppliedTime,
-  }));
+  };
 }
 
 export function featureStatus(
@@ -76,20 +92,26 @@ export function failureText(messages: readonly string[]): string | undefined {
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 15)}\n... (truncated)` : text;
 }
 
-export interface StatusInput {
+/** One feature's part of the summary status. */
+export interface FeatureSection {
+  summary: FeatureSummary;
+  deployed?: FeatureDeployment | undefined;
+}
+
+export interface SectionInput {
+  featureID: FeatureID;
   status: FeatureStatus;
   /** Fingerprint of what was deployed (base64). */
   hash?: string | undefined;
   errors: readonly AddonError[];
   /** Extra failure lines (conflicts). */
   messages?: readonly string[];
-  deployed: readonly RecordedResource[];
-  unsupported: ReadonlyArray<{ featureID: 'Helm' | 'Kustomize'; message: string }>;
+  deployed: FeatureDeployment;
   consecutiveFailures: number;
   now: string;
 }
 
-function deployedResource(r: RecordedResource): DeployedResource {
+export function deployedResource(r: RecordedResource): DeployedResource {
   return {
     group: r.group,
     version: r.version,
@@ -100,30 +122,51 @@ function deployedResource(r: RecordedResource): DeployedResource {
   };
 }
 
-/** The complete ClusterSummary status (written with server-side apply, so it replaces what we wrote last). */
-export function summaryStatus(input: StatusInput): ClusterSummaryStatus {
+/** A feature's summary entry and deployment record, resources sorted (stable status, no churn). */
+export function featureSection(input: SectionInput): FeatureSection {
   const failure = failureText([...input.errors.map((e) => e.message), ...(input.messages ?? [])]);
   const reason = input.errors[0]?.code ?? (input.messages?.length ? 'CONFLICT' : undefined);
-  const gvks = [...new Set(input.deployed.map((r) => `${r.kind}.${r.version}.${r.group}`))].sort();
-  const resources: FeatureSummary = {
-    featureID: 'Resources',
-    status: input.status,
-    ...(input.hash ? { hash: input.hash } : {}),
-    consecutiveFailures: input.consecutiveFailures,
-    ...(failure ? { failureReason: reason, failureMessage: failure } : {}),
-    ...(gvks.length ? { deployedGroupVersionKind: gvks } : {}),
-    lastAppliedTime: input.now,
+  const resources = [...(input.deployed.resources ?? [])].sort((a, b) =>
+    resourceKey(fromDeployedResource(a)).localeCompare(resourceKey(fromDeployedResource(b))),
+  );
+  const gvks = [...new Set(resources.map((r) => `${r.kind}.${r.version}.${r.group}`))].sort();
+  const deployed: FeatureDeployment = {
+    featureID: input.featureID,
+    ...(input.deployed.resources ? { resources } : {}),
+    ...(input.deployed.helmReleases ? { helmReleases: input.deployed.helmReleases } : {}),
   };
-  const unsupported: FeatureSummary[] = input.unsupported.map((u) => ({
-    featureID: u.featureID,
-    status: 'FailedNonRetriable',
-    failureReason: 'FEATURE_NOT_SUPPORTED',
-    failureMessage: u.message,
-  }));
-  const sorted = [...input.deployed].sort((a, b) => resourceKey(a).localeCompare(resourceKey(b)));
   return {
-    featureSummaries: [resources, ...unsupported],
-    deployedFeatures: [{ featureID: 'Resources', resources: sorted.map(deployedResource) }],
+    summary: {
+      featureID: input.featureID,
+      status: input.status,
+      ...(input.hash ? { hash: input.hash } : {}),
+      consecutiveFailures: input.consecutiveFailures,
+      ...(failure ? { failureReason: reason, failureMessage: failure } : {}),
+      ...(gvks.length ? { deployedGroupVersionKind: gvks } : {}),
+      lastAppliedTime: input.now,
+    },
+    deployed,
+  };
+}
+
+/** A feature the profile asks for and this controller refuses (reported, never silently ignored). */
+export function refusedSection(featureID: FeatureID, message: string): FeatureSection {
+  return {
+    summary: {
+      featureID,
+      status: 'FailedNonRetriable',
+      failureReason: 'FEATURE_NOT_SUPPORTED',
+      failureMessage: message,
+    },
+  };
+}
+
+/** The complete ClusterSummary status from the features' sections (written with server-side apply, so it
+ * replaces what we wrote last). */
+export function summaryStatus(sections: readonly FeatureSection[]): ClusterSummaryStatus {
+  return {
+    featureSummaries: sections.map((s) => s.summary),
+    deployedFeatures: sections.flatMap((s) => (s.deployed ? [s.deployed] : [])),
   };
 }
 

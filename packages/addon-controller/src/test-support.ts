@@ -4,7 +4,7 @@
 import { type ClusterSummary, CONFIG_API_VERSION, crds } from '@sveltos-ts/api';
 import { jsonLogger, KubeError, type KubeObject, RestClient } from '@sveltos-ts/kube';
 import { eventually, sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
-import { type RunningAddonController, startAddonController } from './controller.ts';
+import { type RunningAddonController, startAddonController } from './addon-controller.ts';
 
 export { eventually };
 

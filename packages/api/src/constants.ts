@@ -41,7 +41,7 @@ export const CAPI_PAUSED_ANNOTATION = 'cluster.x-k8s.io/paused';
 
 export const SERVICE_ACCOUNT_NAME_LABEL = 'projectsveltos.io/serviceaccount-name';
 export const SERVICE_ACCOUNT_NAMESPACE_LABEL = 'projectsveltos.io/serviceaccount-namespace';
-/** Documented by upstream, read by no upstream code; we honour it (SPEC §5). */
+/** Documented by upstream, read by no upstream code; we honour it (docs/architecture.md). */
 export const ADMIN_NAME_LABEL = 'projectsveltos.io/admin-name';
 
 // ---- on resources deployed by addon-controller ---------------------------------------------------------
@@ -95,6 +95,8 @@ export const CLUSTER_PROFILE_SECRET_TYPE = 'addons.projectsveltos.io/cluster-pro
 export const EVENT_TRIGGER_FEATURE_ID = 'EventTrigger';
 /** Suffix of the default SveltosCluster kubeconfig Secret name. */
 export const SVELTOS_KUBECONFIG_SECRET_SUFFIX = '-sveltos-kubeconfig';
+/** Data key of the SveltosCluster kubeconfig Secret (`sveltosctl register cluster` writes it). */
+export const SVELTOS_KUBECONFIG_SECRET_KEY = 'kubeconfig';
 /** Suffix and data key of the CAPI kubeconfig Secret. */
 export const CAPI_KUBECONFIG_SECRET_SUFFIX = '-kubeconfig';
 export const CAPI_KUBECONFIG_SECRET_KEY = 'value';

@@ -5,6 +5,7 @@ export * from './common.ts';
 export * from './config.ts';
 export * from './constants.ts';
 export * from './crd.ts';
+export * from './json.ts';
 export * from './kinds.ts';
 export * from './lib.ts';
 export * from './meta.ts';

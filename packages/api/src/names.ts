@@ -11,6 +11,7 @@ import {
   EVENT_SOURCE_NAME_LABEL,
   SVELTOS_KUBECONFIG_SECRET_SUFFIX,
 } from './constants.ts';
+import { canonicalJson, splitApiVersion } from './json.ts';
 import { LIB_API_VERSION, LIB_GROUP } from './lib.ts';
 
 /** Name of the management-cluster copy of an EventReport: `<lower(clusterType)>--<eventSourceName>--<clusterName>`
@@ -38,7 +39,7 @@ export function eventReportLabels(
 
 /** Cluster type of a cluster reference, from its apiVersion group; undefined for anything else. */
 export function clusterTypeOf(ref: { apiVersion?: string; kind?: string }): ClusterType | undefined {
-  const group = (ref.apiVersion ?? '').split('/')[0];
+  const { group } = splitApiVersion(ref.apiVersion ?? '');
   if (group === CAPI_GROUP && (ref.kind === undefined || ref.kind === 'Cluster')) return 'Capi';
   if (group === LIB_GROUP && (ref.kind === undefined || ref.kind === 'SveltosCluster')) return 'Sveltos';
   return undefined;
@@ -66,16 +67,7 @@ export function kubeconfigSecretName(clusterType: ClusterType, clusterName: stri
 
 /** JSON with keys sorted at every level and Go's HTML-safe escaping, as Go's encoding/json writes it. */
 export function goJson(value: unknown): string {
-  const sorted = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sorted);
-    if (v !== null && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort()) out[k] = sorted((v as Record<string, unknown>)[k]);
-      return out;
-    }
-    return v;
-  };
-  return JSON.stringify(sorted(value))
+  return canonicalJson(value)
     .replaceAll('<', '\\u003c')
     .replaceAll('>', '\\u003e')
     .replaceAll('&', '\\u0026')

@@ -123,7 +123,7 @@ describe('names, scopes and subresources match upstream', () => {
       }
     });
   }
-  it('CAPI Cluster also serves v1beta1 (seed 004 selects cluster.x-k8s.io/v1beta1 Clusters)', () => {
+  it('CAPI Cluster also serves v1beta1 (examples/cluster-inventory-kubeconfigs selects v1beta1 Clusters)', () => {
     assert.deepEqual(
       CapiClusterKind.crd.spec.versions.map((v) => [v.name, v.storage]),
       [

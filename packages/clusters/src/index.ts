@@ -4,7 +4,14 @@
 
 export { ClusterError, type ClusterErrorCode } from './errors.ts';
 export { type KubeconfigSecretRef, kubeconfigFromSecret, kubeconfigSecretRef } from './kubeconfig.ts';
-export { capiClusterReady, sveltosClusterReady } from './readiness.ts';
+export {
+  capiClusterReady,
+  DEFAULT_CONSECUTIVE_FAILURE_THRESHOLD,
+  type ProbedStatus,
+  type ProbeResult,
+  probedStatus,
+  sveltosClusterReady,
+} from './readiness.ts';
 export {
   type ClusterKey,
   ClusterRegistry,

@@ -2,7 +2,6 @@
 // cluster, their readiness, label matching, ClusterSet selections and one cached client per cluster.
 // Watch-driven: informers on SveltosCluster, CAPI Cluster (when served), ClusterSet and Secrets.
 
-import { KubeConfig } from '@kubernetes/client-node';
 import {
   CAPI_API_VERSION,
   type CapiCluster,
@@ -16,16 +15,19 @@ import {
 } from '@sveltos-ts/api';
 import {
   Informer,
+  type InformerCache,
   KubeError,
   type KubeObject,
   type Logger,
+  loadKubeConfig,
   RestClient,
   silentLogger,
+  type WatchSpec,
   WorkQueue,
 } from '@sveltos-ts/kube';
 import { ClusterError } from './errors.ts';
 import { type KubeconfigSecretRef, kubeconfigFromSecret, kubeconfigSecretRef } from './kubeconfig.ts';
-import { capiClusterReady, sveltosClusterReady } from './readiness.ts';
+import { capiClusterReady, type ProbeResult, probedStatus, sveltosClusterReady } from './readiness.ts';
 import { selectorMatches } from './selector.ts';
 
 export interface ClusterKey {
@@ -74,8 +76,9 @@ export interface ClusterRegistryOptions {
   probeIntervalMs?: number;
   /** Field manager of the status writes. */
   fieldManager?: string;
-  /** A cluster-wide Secret informer to share (the registry starts its own otherwise). */
-  secrets?: Informer<Secret>;
+  /** The process's shared informers (a Manager's cache), which it starts and stops; without one the
+   * registry runs informers of its own. */
+  cache?: InformerCache;
 }
 
 /** The fields whose change consumers must hear about (labels, readiness, pause, where the kubeconfig is). */
@@ -87,19 +90,21 @@ export class ClusterRegistry {
   readonly #client: RestClient;
   readonly #logger: Logger;
   readonly #manageStatus: boolean;
-  readonly #probeIntervalMs: number;
-  readonly #fieldManager: string;
+  #probeIntervalMs: number;
+  #fieldManager: string;
+  readonly #cache: InformerCache | undefined;
+  readonly #own: Informer[] = [];
   readonly #sveltos: Informer<SveltosCluster & KubeObject>;
   #capi: Informer<CapiCluster & KubeObject> | undefined;
   readonly #clusterSets: Informer<ClusterSet & KubeObject>;
   readonly #secrets: Informer<Secret>;
-  readonly #ownsSecrets: boolean;
   readonly #clusters = new Map<string, RegisteredCluster>();
   readonly #fingerprints = new Map<string, string>();
   readonly #connections = new Map<string, { secretVersion: string; client: RestClient }>();
   readonly #handlers = new Set<(event: RegistryEvent) => void>();
-  readonly #probes = new WorkQueue<string>({ baseDelayMs: 1000, maxDelayMs: 60_000 });
+  #probes: WorkQueue<string> | undefined;
   #probing: Promise<void> | undefined;
+  #started = false;
 
   constructor(options: ClusterRegistryOptions) {
     this.#client = options.client;
@@ -107,20 +112,17 @@ export class ClusterRegistry {
     this.#manageStatus = options.manageStatus ?? true;
     this.#probeIntervalMs = options.probeIntervalMs ?? 60_000;
     this.#fieldManager = options.fieldManager ?? 'sveltos-cluster-registry';
-    const logger = this.#logger;
-    this.#sveltos = new Informer(this.#client, {
-      apiVersion: LIB_API_VERSION,
-      kind: 'SveltosCluster',
-      logger,
-    });
-    this.#clusterSets = new Informer(this.#client, {
-      apiVersion: LIB_API_VERSION,
-      kind: 'ClusterSet',
-      logger,
-    });
-    this.#ownsSecrets = options.secrets === undefined;
-    this.#secrets =
-      options.secrets ?? new Informer<Secret>(this.#client, { apiVersion: 'v1', kind: 'Secret', logger });
+    this.#cache = options.cache;
+    this.#sveltos = this.#informer({ apiVersion: LIB_API_VERSION, kind: 'SveltosCluster' });
+    this.#clusterSets = this.#informer({ apiVersion: LIB_API_VERSION, kind: 'ClusterSet' });
+    this.#secrets = this.#informer({ apiVersion: 'v1', kind: 'Secret' });
+  }
+
+  #informer<T extends KubeObject>(spec: WatchSpec): Informer<T> {
+    if (this.#cache) return this.#cache.informer<T>(spec);
+    const informer = new Informer<T>(this.#client, { ...spec, logger: this.#logger });
+    this.#own.push(informer as unknown as Informer);
+    return informer;
   }
 
   /** Subscribes to cluster and ClusterSet changes; returns the unsubscribe function. */
@@ -129,15 +131,14 @@ export class ClusterRegistry {
     return () => this.#handlers.delete(handler);
   }
 
-  /** Starts the informers (CAPI only if its v1beta2 CRD is served) and resolves once all have synced. */
+  /** Starts the informers (CAPI only if its v1beta2 CRD is served) and resolves once all have synced;
+   * with `manageStatus`, probing starts too. */
   async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
     try {
       await this.#client.resource(CAPI_API_VERSION, 'Cluster');
-      this.#capi = new Informer(this.#client, {
-        apiVersion: CAPI_API_VERSION,
-        kind: 'Cluster',
-        logger: this.#logger,
-      });
+      this.#capi = this.#informer({ apiVersion: CAPI_API_VERSION, kind: 'Cluster' });
     } catch (error) {
       if (!(error instanceof KubeError && error.code === 'UNKNOWN_KIND')) throw error;
       this.#logger.info('Cluster API is not installed: only SveltosClusters are registered');
@@ -151,28 +152,46 @@ export class ClusterRegistry {
       }
     });
     this.#secrets.on((e) => this.#onSecret(e.object));
-    const informers = [
-      this.#sveltos,
-      this.#capi,
-      this.#clusterSets,
-      this.#ownsSecrets ? this.#secrets : undefined,
-    ];
-    for (const i of informers) i?.start();
-    await Promise.all([...informers, this.#secrets].map((i) => i?.waitForSync()));
-    if (this.#manageStatus) {
-      this.#probing = this.#probes.run(4, (key) => this.#probe(key));
-      for (const c of this.#clusters.values()) if (c.type === 'Sveltos') this.#probes.add(c.key);
-    }
+    // a shared informer may have synced already: take in what it holds
+    for (const c of this.#sveltos.list()) this.#onCluster('Sveltos', c, c);
+    for (const c of this.#capi?.list() ?? []) this.#onCluster('Capi', c, c);
+    for (const i of this.#own) i.start();
+    await this.waitForSync();
+    if (this.#manageStatus) this.startProbing();
+  }
+
+  synced(): boolean {
+    return [this.#sveltos, this.#capi, this.#clusterSets, this.#secrets].every((i) => i?.hasSynced() ?? true);
+  }
+
+  waitForSync(): Promise<void> {
+    return Promise.all(
+      [this.#sveltos, this.#capi, this.#clusterSets, this.#secrets].map((i) => i?.waitForSync()),
+    ).then(() => undefined);
+  }
+
+  /** Probes SveltosClusters and writes their readiness, until {@link stopProbing}. Only one replica
+   * (the leader) should: it writes status. */
+  startProbing(options: { probeIntervalMs?: number; fieldManager?: string } = {}): void {
+    if (this.#probes) return;
+    if (options.probeIntervalMs) this.#probeIntervalMs = options.probeIntervalMs;
+    if (options.fieldManager) this.#fieldManager = options.fieldManager;
+    const probes = new WorkQueue<string>({ baseDelayMs: 1000, maxDelayMs: 60_000 });
+    this.#probes = probes;
+    this.#probing = probes.run(4, (key) => this.#probe(key));
+    for (const c of this.#clusters.values()) if (c.type === 'Sveltos') probes.add(c.key);
+  }
+
+  async stopProbing(): Promise<void> {
+    const probes = this.#probes;
+    this.#probes = undefined;
+    probes?.shutdown();
+    await this.#probing;
   }
 
   async stop(): Promise<void> {
-    this.#probes.shutdown();
-    await Promise.all(
-      [this.#sveltos, this.#capi, this.#clusterSets, this.#ownsSecrets ? this.#secrets : undefined].map((i) =>
-        i?.stop(),
-      ),
-    );
-    await this.#probing;
+    await this.stopProbing();
+    await Promise.all(this.#own.map((i) => i.stop()));
   }
 
   get(key: string | ClusterKey): RegisteredCluster | undefined {
@@ -192,7 +211,13 @@ export class ClusterRegistry {
 
   /** Ready clusters whose labels match; an empty selector matches none. Throws INVALID_SELECTOR. */
   matching(selector: LabelSelector | undefined): RegisteredCluster[] {
-    return this.list().filter((c) => c.ready && selectorMatches(selector, c.labels));
+    return this.labelled(selector).filter((c) => c.ready);
+  }
+
+  /** Registered clusters whose labels match, ready or not (an unreachable cluster still matches: it is
+   * waited for, not written off). An empty selector matches none. Throws INVALID_SELECTOR. */
+  labelled(selector: LabelSelector | undefined): RegisteredCluster[] {
+    return this.list().filter((c) => selectorMatches(selector, c.labels));
   }
 
   /** `status.selectedClusterRefs` of the named ClusterSets (missing ones are skipped, as upstream). */
@@ -216,9 +241,7 @@ export class ClusterRegistry {
     const text = kubeconfigFromSecret(cluster.kubeconfig, secret);
     let client: RestClient;
     try {
-      const config = new KubeConfig();
-      config.loadFromString(text);
-      client = new RestClient(config);
+      client = new RestClient(loadKubeConfig({ text }));
     } catch (error) {
       throw new ClusterError(
         'KUBECONFIG_INVALID',
@@ -274,7 +297,7 @@ export class ClusterRegistry {
     this.#fingerprints.set(key, print);
     if (type === 'Sveltos' && JSON.stringify(previous?.kubeconfig) !== JSON.stringify(cluster.kubeconfig)) {
       this.#connections.delete(key);
-      this.#probes.add(key);
+      this.#probes?.add(key);
     }
     this.#emit({ type: 'cluster-changed', cluster });
   }
@@ -285,7 +308,7 @@ export class ClusterRegistry {
       if (`${c.kubeconfig.namespace}/${c.kubeconfig.name}` !== at) continue;
       // credentials rotated (or the Secret appeared/vanished): rebuild the client and probe again
       this.#connections.delete(c.key);
-      if (c.type === 'Sveltos') this.#probes.add(c.key);
+      if (c.type === 'Sveltos') this.#probes?.add(c.key);
       this.#emit({ type: 'cluster-changed', cluster: c });
     }
   }
@@ -294,23 +317,20 @@ export class ClusterRegistry {
   async #probe(key: string): Promise<{ requeueAfterMs: number } | undefined> {
     const cluster = this.#clusters.get(key);
     if (cluster === undefined || cluster.type !== 'Sveltos') return undefined;
-    let status: { ready: boolean; version?: string; failureMessage: string | null; connectionStatus: string };
+    let probe: ProbeResult;
     try {
       const version = await this.connection(key).request<{ gitVersion?: string }>('GET', '/version');
-      status = {
-        ready: true,
-        version: version?.gitVersion ?? '',
-        failureMessage: null,
-        connectionStatus: 'Healthy',
-      };
+      probe = { ok: true, version: version?.gitVersion ?? '' };
     } catch (error) {
-      status = { ready: false, failureMessage: (error as Error).message, connectionStatus: 'Down' };
+      probe = { ok: false, message: (error as Error).message };
     }
+    const status = probedStatus(cluster.object as SveltosCluster, probe);
     const current = (cluster.object as SveltosCluster).status ?? {};
     const same =
       current.ready === status.ready &&
       (current.failureMessage ?? null) === status.failureMessage &&
       current.connectionStatus === status.connectionStatus &&
+      (current.connectionFailures ?? 0) === status.connectionFailures &&
       (status.version === undefined || current.version === status.version);
     if (!same) {
       const path = await this.#client.path(
@@ -333,7 +353,7 @@ export class ClusterRegistry {
       }
       this.#logger.info('cluster readiness', { cluster: key, ...status });
     }
-    // an unreachable cluster is looked at again sooner, so it becomes ready soon after it comes up
-    return { requeueAfterMs: status.ready ? this.#probeIntervalMs : Math.min(this.#probeIntervalMs, 10_000) };
+    // an unreachable cluster is looked at again sooner: it is counted down (or back up) within seconds
+    return { requeueAfterMs: probe.ok ? this.#probeIntervalMs : Math.min(this.#probeIntervalMs, 5_000) };
   }
 }

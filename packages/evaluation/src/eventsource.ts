@@ -2,8 +2,8 @@
 // against one selector (a changed object is re-evaluated alone), aggregate over the survivors, and build
 // the EventReport content. `evaluateEventSource` chains it all for a whole set of objects.
 //
-// Order of the filters (SPEC §4): GVK, deletion, namespace, name, labelFilters AND selector, then CEL
-// (first true rule wins) OR Lua `evaluate`, then `aggregatedSelection` over all survivors.
+// Order of the filters (docs/architecture.md): GVK, deletion, namespace, name, labelFilters AND selector,
+// then CEL (first true rule wins) OR Lua `evaluate`, then `aggregatedSelection` over all survivors.
 
 import {
   type EventSource,

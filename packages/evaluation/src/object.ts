@@ -1,7 +1,7 @@
 // A Kubernetes object prepared for evaluation: its identity and labels read once, and its CEL and Lua forms
 // built lazily and cached, so several EventSources (and re-evaluations) share one conversion.
 
-import type { ObjectMeta } from '@sveltos-ts/api';
+import { type ObjectMeta, splitApiVersion } from '@sveltos-ts/api';
 import { toCELValue } from './cel.ts';
 import type { LuaObject, LuaRuntime } from './lua/runtime.ts';
 
@@ -32,13 +32,8 @@ export function gvkKey(gvk: GVK): string {
 }
 
 export function gvkOf(obj: KubeObject): GVK {
-  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
-  const slash = apiVersion.indexOf('/');
-  return {
-    group: slash >= 0 ? apiVersion.slice(0, slash) : '',
-    version: slash >= 0 ? apiVersion.slice(slash + 1) : apiVersion,
-    kind: typeof obj.kind === 'string' ? obj.kind : '',
-  };
+  const { group, version } = splitApiVersion(typeof obj.apiVersion === 'string' ? obj.apiVersion : '');
+  return { group, version, kind: typeof obj.kind === 'string' ? obj.kind : '' };
 }
 
 /** Groups objects by GVK key, keeping their order. */

@@ -1,11 +1,12 @@
 // @sveltos-ts/event-manager: the management-cluster controller turning EventReports into ClusterProfiles.
 
+export { FIELD_MANAGER } from './context.ts';
 export {
-  EVENT_REPORT_CHANGED_AT_ANNOTATION,
+  addEventManager,
   type EventManagerOptions,
-  FIELD_MANAGER,
   type RunningEventManager,
+  type StartEventManagerOptions,
   startEventManager,
-} from './manager.ts';
+} from './event-manager.ts';
 export { type OwnershipDiff, ownershipDiff, pairOfLabels } from './ownership.ts';
 export { acceptReport, claimedCluster } from './routing.ts';

@@ -1,20 +1,13 @@
 // The event-manager process: flags, JSON logs, metrics and health endpoints, leader election, SIGTERM.
 import { SVELTOS_NAMESPACE } from '@sveltos-ts/api';
 import { runControllerMain } from '@sveltos-ts/runtime';
-import { startEventManager } from './manager.ts';
+import { addEventManager } from './event-manager.ts';
 
 await runControllerMain({
   name: 'event-manager',
   description: 'Turns EventReports into ClusterProfiles (Sveltos event framework)',
   defaultMetricsPort: 8080,
   defaultNamespace: SVELTOS_NAMESPACE,
-  start: ({ managementKubeConfig, logger, metrics, leaderElection }) =>
-    startEventManager({
-      managementKubeConfig,
-      logger,
-      metrics,
-      // instantiated ConfigMaps/Secrets go where the manager runs, as upstream's NAMESPACE
-      namespace: process.env.NAMESPACE || SVELTOS_NAMESPACE,
-      ...(leaderElection ? { leaderElection } : {}),
-    }),
+  // instantiated ConfigMaps/Secrets go where the manager runs, as upstream's NAMESPACE
+  setup: (manager, { namespace }) => addEventManager(manager, { namespace }),
 });

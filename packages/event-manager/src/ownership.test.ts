@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ownershipSelector } from '@sveltos-ts/planner';
-import { desiredHash, ownershipDiff, ownerTuple, pairKey, pairOfLabels, parsePairKey } from './ownership.ts';
+import { desiredHash, ownershipDiff, ownerTuple, pairId, pairOfLabels } from './ownership.ts';
 
 const cluster = {
   apiVersion: 'lib.projectsveltos.io/v1beta1',
@@ -60,13 +60,19 @@ describe('ownershipDiff', () => {
 });
 
 describe('keys and ownership labels', () => {
-  it('pair keys round-trip', () => {
-    const k = pairKey('et', { type: 'Capi', namespace: 'ns', name: 'a/b' });
-    assert.deepEqual(parsePairKey(k), {
-      eventTrigger: 'et',
-      cluster: { type: 'Capi', namespace: 'ns', name: 'a/b' },
-    });
-    assert.equal(parsePairKey('T:et'), undefined);
+  it('pair identities: equal for the same pair, distinct whenever any part differs', () => {
+    const base = { eventTrigger: 'et', cluster: { type: 'Capi', namespace: 'ns', name: 'c' } } as const;
+    assert.equal(pairId(base), pairId({ eventTrigger: 'et', cluster: { ...base.cluster } }));
+    const variants = [
+      { ...base, eventTrigger: 'et2' },
+      { ...base, cluster: { ...base.cluster, type: 'Sveltos' as const } },
+      { ...base, cluster: { ...base.cluster, namespace: 'ns2' } },
+      { ...base, cluster: { ...base.cluster, name: 'c2' } },
+      // no separator ambiguity between the parts
+      { eventTrigger: 'et|Capi', cluster: { type: 'Capi' as const, namespace: 'ns', name: 'c' } },
+    ];
+    const ids = new Set([pairId(base), ...variants.map(pairId)]);
+    assert.equal(ids.size, variants.length + 1);
   });
 
   it('the pair is read back from the planner ownership labels; the tuple is scoped by namespace and name', () => {

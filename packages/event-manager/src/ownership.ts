@@ -1,33 +1,25 @@
-// Pure helpers: work-queue keys, the ownership index of generated objects, and the diff between what a
+// Pure helpers: pair identities, ownership labels of generated objects, and the diff between what a
 // (EventTrigger, cluster) pair owns and what its plan desires.
 
 import { createHash } from 'node:crypto';
 import {
   type ClusterType,
+  canonicalJson,
   EVENT_TRIGGER_CLUSTER_NAME_LABEL,
   EVENT_TRIGGER_CLUSTER_NAMESPACE_LABEL,
   EVENT_TRIGGER_CLUSTER_TYPE_LABEL,
   EVENT_TRIGGER_NAME_LABEL,
 } from '@sveltos-ts/api';
-import { type ClusterKey, clusterKeyString, parseClusterKey } from '@sveltos-ts/clusters';
+import type { ClusterKey } from '@sveltos-ts/clusters';
 
 export interface PairKey {
   eventTrigger: string;
   cluster: ClusterKey;
 }
 
-/** Work-queue keys: T (trigger inputs), S (trigger status/finalizer), P (pair), R (report status). */
-export const triggerKey = (name: string): string => `T:${name}`;
-export const triggerStatusKey = (name: string): string => `S:${name}`;
-export const reportStatusKey = (namespace: string, name: string): string => `R:${namespace}/${name}`;
-export const pairKey = (eventTrigger: string, cluster: ClusterKey): string =>
-  `P:${eventTrigger}|${clusterKeyString(cluster)}`;
-
-export function parsePairKey(key: string): PairKey | undefined {
-  const m = /^P:([^|]+)\|(.+)$/.exec(key);
-  const cluster = m ? parseClusterKey(m[2]!) : undefined;
-  return m && cluster ? { eventTrigger: m[1]!, cluster } : undefined;
-}
+/** Identity of a pair (the queue's `keyOf`, and the key of per-pair state). */
+export const pairId = (p: PairKey): string =>
+  JSON.stringify([p.eventTrigger, p.cluster.type, p.cluster.namespace, p.cluster.name]);
 
 type Labels = Readonly<Record<string, string>> | undefined;
 
@@ -88,16 +80,5 @@ export function ownershipDiff<T extends OwnedObject>(
 
 /** A stable digest of a desired object (keys sorted), to skip re-applying what was applied unchanged. */
 export function desiredHash(object: unknown): string {
-  const sorted = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sorted);
-    if (v !== null && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort()) out[k] = sorted((v as Record<string, unknown>)[k]);
-      return out;
-    }
-    return v;
-  };
-  return createHash('sha256')
-    .update(JSON.stringify(sorted(object)))
-    .digest('hex');
+  return createHash('sha256').update(canonicalJson(object)).digest('hex');
 }

@@ -1,21 +1,14 @@
-// Seed 002 (v1alpha1 EventBasedAddOn) through its v1beta1 translation (SPEC §10): EventReports written as
-// the agent writes them become ClusterProfiles and instantiated ConfigMaps; events going away, the trigger
-// going away and a spoofed report are handled.
+// The examples network-policy-per-service (one ClusterProfile per Service) and ingress-for-https-services
+// (one for all) with their own YAML: EventReports written as the agent writes them become ClusterProfiles
+// and instantiated ConfigMaps; events going away, the trigger going away and a spoofed report are handled.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { crds, INSTANTIATE_ANNOTATION } from '@sveltos-ts/api';
+import { crds } from '@sveltos-ts/api';
 import { KubeError, type KubeObject, RestClient } from '@sveltos-ts/kube';
-import {
-  type SeedObject,
-  seedDocuments,
-  seedText,
-  sharedTestEnv,
-  type TestEnv,
-  yamlBlocks,
-} from '@sveltos-ts/testenv';
+import { exampleDocuments, exampleObject, sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
 import { parse } from 'yaml';
-import type { RunningEventManager } from './manager.ts';
+import type { RunningEventManager } from './event-manager.ts';
 import {
   agentReport,
   configMapsOf,
@@ -27,82 +20,66 @@ import {
   writeReport,
 } from './test-support.ts';
 
-type Doc = SeedObject & { spec?: Record<string, unknown>; data?: Record<string, string> };
-
-const scope = `s002-${Date.now().toString(36)}`;
+const scope = `s-np-${Date.now().toString(36)}`;
 const ns = scope;
-const docs = () => seedDocuments(yamlBlocks(seedText('002'))) as Doc[];
-const find = (kind: string, name: string, nth = 0) =>
-  docs().filter((d) => d.kind === kind && d.metadata?.name === name)[nth] ?? assert.fail(`${kind}/${name}`);
 
-/** v1alpha1 flat EventSource → v1beta1 (resourceSelectors; `script` is `evaluate`). The seed's first
- * EventSource spells `labelsFilters`; the second (Lua) is used, as it carries the same event. */
-function source(d: Doc, name: string): KubeObject {
-  const s = d.spec as Record<string, unknown>;
-  return {
-    apiVersion: 'lib.projectsveltos.io/v1beta1',
-    kind: 'EventSource',
-    metadata: { name },
-    spec: {
-      collectResources: s.collectResources,
-      resourceSelectors: [
-        {
-          group: s.group,
-          version: s.version,
-          kind: s.kind,
-          ...(s.namespace ? { namespace: ns } : {}),
-          ...(s.script ? { evaluate: s.script } : {}),
-        },
-      ],
-    },
-  };
-}
+/** The example's EventSource under this test's name. */
+const source = (example: string, name: string): KubeObject => {
+  const es = exampleObject(example, 'EventSource');
+  return { ...es, metadata: { name } } as KubeObject;
+};
 
-/** v1alpha1 EventBasedAddOn → v1beta1 EventTrigger (string selector → matchLabels, scoped to this test). */
-function trigger(d: Doc, name: string, eventSource: string): KubeObject {
-  const s = d.spec as {
-    clusterSelector: string;
-    oneForEvent: boolean;
+/** The example's EventTrigger: this test's name, EventSource and label, its selector scoped to this test, its
+ * references moved into this test's namespace. */
+function trigger(example: string, name: string, eventSource: string): KubeObject {
+  const et = exampleObject(example, 'EventTrigger');
+  const spec = structuredClone(et.spec) as {
+    sourceClusterSelector: { matchLabels: Record<string, string> };
     policyRefs: Record<string, unknown>[];
   };
-  const [k, v] = s.clusterSelector.split('=') as [string, string];
   return {
-    apiVersion: 'lib.projectsveltos.io/v1beta1',
+    apiVersion: et.apiVersion,
     kind: 'EventTrigger',
     metadata: { name, labels: { 'sveltos-test': scope } },
     spec: {
-      sourceClusterSelector: { matchLabels: { [k]: v, 'sveltos-test': scope } },
+      ...spec,
+      sourceClusterSelector: {
+        matchLabels: { ...spec.sourceClusterSelector.matchLabels, 'sveltos-test': scope },
+      },
       eventSourceName: eventSource,
-      oneForEvent: s.oneForEvent,
-      policyRefs: s.policyRefs.map((r) => ({ ...r, namespace: ns })),
+      policyRefs: spec.policyRefs.map((r) => ({ ...r, namespace: ns })),
     },
   };
 }
 
-/** The referenced ConfigMap, instantiated as v1alpha1 always did (`projectsveltos.io/instantiate`). */
-const template = (d: Doc): KubeObject => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name: d.metadata!.name!, namespace: ns, annotations: { [INSTANTIATE_ANNOTATION]: 'ok' } },
-  data: d.data!,
-});
+/** The example's template ConfigMap (projectsveltos.io/instantiate), in this test's namespace. */
+const template = (example: string): KubeObject => {
+  const [cm] = exampleDocuments(example, 'configmaps.yaml');
+  return { ...cm!, metadata: { ...cm!.metadata, namespace: ns } } as KubeObject;
+};
 
-function service(name: string, port: number, selector: Record<string, string>): Record<string, unknown> {
-  const seed = structuredClone(find('Service', 'my-service')) as Doc;
+/** A Service shaped like the one of examples/network-policy-per-service/trigger.yaml, as the agent collects it. */
+function service(
+  name: string,
+  port: number,
+  targetPort: number,
+  selector: Record<string, string>,
+): Record<string, unknown> {
+  const example = exampleObject('network-policy-per-service', 'Service');
   return {
-    ...seed,
-    metadata: { name, namespace: ns, labels: { sveltos: 'fv' }, uid: `uid-${name}`, resourceVersion: '1' },
-    spec: { ...seed.spec, selector, ports: [{ protocol: 'TCP', port, targetPort: 9376 }] },
+    ...example,
+    metadata: { ...example.metadata, name, namespace: ns, uid: `uid-${name}`, resourceVersion: '1' },
+    spec: { ...(example.spec as object), selector, ports: [{ protocol: 'TCP', port, targetPort }] },
   };
 }
 
-describe('seed 002: one ClusterProfile per Service, one for all', () => {
+describe('examples network-policy-per-service and ingress-for-https-services', () => {
   let env: TestEnv;
   let admin: RestClient;
   let clusterA: RestClient;
   let manager: RunningEventManager;
-  const perService = `service-network-policy-${scope}`;
-  const esName = `sveltos-service-${scope}`;
+  const perService = `network-policy-per-service-${scope}`;
+  const esName = `services-wanting-a-policy-${scope}`;
 
   before(async () => {
     env = await sharedTestEnv({ crds });
@@ -116,9 +93,9 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
       target: 'cluster-a',
       labels: { env: 'fv', 'sveltos-test': scope },
     });
-    await admin.create(source(find('EventSource', 'sveltos-service', 1), esName));
-    await admin.create(template(find('ConfigMap', 'network-policy')));
-    await admin.create(trigger(find('EventBasedAddOn', 'service-network-policy'), perService, esName));
+    await admin.create(source('network-policy-per-service', esName));
+    await admin.create(template('network-policy-per-service'));
+    await admin.create(trigger('network-policy-per-service', perService, esName));
   });
   after(async () => {
     await manager?.stop();
@@ -158,14 +135,14 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
     const report = { clusterNamespace: ns, clusterName: 'workload', eventSource: esName };
     await writeReport(admin, {
       ...report,
-      resources: [service('my-service', 80, { 'app.kubernetes.io/name': 'MyApp' })],
+      resources: [service('orders', 80, 8080, { app: 'orders' })],
     });
     const [profile] = await eventually('one profile', async () => {
       const ps = await profilesOf(admin, perService);
       return ps.length === 1 ? ps : undefined;
     });
     assert.match(profile!.metadata.name, /^sveltos-[0-9a-z]{20}$/);
-    assert.equal(profile!.metadata.labels?.['eventtrigger.lib.projectsveltos.io/resourcename'], 'my-service');
+    assert.equal(profile!.metadata.labels?.['eventtrigger.lib.projectsveltos.io/resourcename'], 'orders');
     const spec = profile!.spec as {
       clusterRefs: unknown[];
       policyRefs: { namespace: string; name: string }[];
@@ -189,10 +166,11 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
       metadata: { name: string; namespace: string };
       spec: { podSelector: { matchLabels: unknown }; ingress: { ports: unknown }[] };
     };
-    assert.equal(policy.metadata.name, 'front-my-service');
+    assert.equal(policy.metadata.name, 'allow-internal-to-orders');
     assert.equal(policy.metadata.namespace, ns);
-    assert.deepEqual(policy.spec.podSelector.matchLabels, { 'app.kubernetes.io/name': 'MyApp' });
-    assert.deepEqual(policy.spec.ingress[0]!.ports, [{ port: 80 }]);
+    assert.deepEqual(policy.spec.podSelector.matchLabels, { app: 'orders' });
+    // the pods' port: the Service's targetPort
+    assert.deepEqual(policy.spec.ingress[0]!.ports, [{ port: 8080, protocol: 'TCP' }]);
     const er = await eventually('report Processed', async () => {
       const er = await admin.get<KubeObject & { status?: { phase?: string } }>(reportRef(report));
       return er.status?.phase === 'Processed' ? er : undefined;
@@ -202,25 +180,22 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
 
   it('a second Service → two profiles; the first Service going away removes its profile and ConfigMap', async () => {
     const report = { clusterNamespace: ns, clusterName: 'workload', eventSource: esName };
-    const my = service('my-service', 80, { 'app.kubernetes.io/name': 'MyApp' });
-    const another = service('another-service', 443, { 'app.kubernetes.io/name': 'MyApp-secure' });
-    await writeReport(admin, { ...report, resources: [my, another] });
+    const orders = service('orders', 80, 8080, { app: 'orders' });
+    const payments = service('payments', 443, 8443, { app: 'payments' });
+    await writeReport(admin, { ...report, resources: [orders, payments] });
     await eventually('two profiles', async () => (await profilesOf(admin, perService)).length === 2);
     await eventually('two ConfigMaps', async () => (await configMapsOf(admin, perService)).length === 2);
-    await writeReport(admin, { ...report, resources: [another] });
+    await writeReport(admin, { ...report, resources: [payments] });
     const left = await eventually('one profile left', async () => {
       const ps = await profilesOf(admin, perService);
       return ps.length === 1 ? ps : undefined;
     });
-    assert.equal(
-      left[0]!.metadata.labels?.['eventtrigger.lib.projectsveltos.io/resourcename'],
-      'another-service',
-    );
+    assert.equal(left[0]!.metadata.labels?.['eventtrigger.lib.projectsveltos.io/resourcename'], 'payments');
     const cms = await eventually('one ConfigMap left', async () => {
       const cms = await configMapsOf(admin, perService);
       return cms.length === 1 ? cms : undefined;
     });
-    assert.match(cms[0]!.data?.['networkpolicy.yaml'] ?? '', /front-another-service/);
+    assert.match(cms[0]!.data?.['networkpolicy.yaml'] ?? '', /allow-internal-to-payments/);
   });
 
   it('the report deleted → its profiles and ConfigMaps are removed', async () => {
@@ -230,16 +205,19 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
   });
 
   it('oneForEvent false: one profile whose Ingress lists both https Services', async () => {
-    const name = `ingress-configuration-${scope}`;
-    const es = `https-service-${scope}`;
-    await admin.create(source(find('EventSource', 'https-service'), es));
-    await admin.create(template(find('ConfigMap', 'ingress')));
-    await admin.create(trigger(find('EventBasedAddOn', 'ingress-configuration'), name, es));
+    const name = `https-ingress-${scope}`;
+    const es = `https-services-${scope}`;
+    await admin.create(source('ingress-for-https-services', es));
+    await admin.create(template('ingress-for-https-services'));
+    await admin.create(trigger('ingress-for-https-services', name, es));
     await writeReport(admin, {
       clusterNamespace: ns,
       clusterName: 'workload',
       eventSource: es,
-      resources: [service('my-service', 443, { app: 'a' }), service('my-service-2', 8443, { app: 'b' })],
+      resources: [
+        service('admin-api', 8443, 8443, { app: 'a' }),
+        service('storefront', 443, 8443, { app: 'b' }),
+      ],
     });
     const [profile] = await eventually('one profile', async () => {
       const ps = await profilesOf(admin, name);
@@ -261,8 +239,8 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
     assert.deepEqual(
       paths.map((p) => [p.path, p.backend.service.port.number]),
       [
-        ['/my-service', 443],
-        ['/my-service-2', 8443],
+        ['/admin-api', 8443],
+        ['/storefront', 443],
       ],
     );
   });
@@ -293,7 +271,7 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
       clusterNamespace: `${ns}-b`,
       clusterName: 'other',
       eventSource: esName,
-      resources: [service('evil', 80, {})],
+      resources: [service('evil', 80, 80, {})],
     };
     await assert.rejects(
       writeReport(agentClient, claim),
@@ -332,7 +310,7 @@ describe('seed 002: one ClusterProfile per Service, one for all', () => {
       clusterNamespace: ns,
       clusterName: 'workload',
       eventSource: esName,
-      resources: [service('my-service', 80, { a: 'b' })],
+      resources: [service('orders', 80, 8080, { a: 'b' })],
     });
     await eventually('profile', async () => (await profilesOf(admin, perService)).length === 1);
     await admin.delete({

@@ -3,6 +3,7 @@
 
 import {
   type ClusterType,
+  EVENT_REPORT_CHANGED_AT_ANNOTATION,
   EVENT_TRIGGER_NAME_LABEL,
   encodeEventReportResources,
   eventReportLabels,
@@ -11,11 +12,7 @@ import {
 import { KubeError, type KubeObject, type RestClient } from '@sveltos-ts/kube';
 import type { TestEnv } from '@sveltos-ts/testenv';
 import { eventually } from '@sveltos-ts/testenv';
-import {
-  EVENT_REPORT_CHANGED_AT_ANNOTATION,
-  type RunningEventManager,
-  startEventManager,
-} from './manager.ts';
+import { type RunningEventManager, startEventManager } from './event-manager.ts';
 
 export { eventually };
 

@@ -19,12 +19,13 @@ const MAX_REMEMBERED = 10_000;
  * Recording never throws: an Event is a courtesy, a failed write is logged.
  */
 export class EventRecorder {
-  readonly #client: RestClient;
+  /** The client, or how to get the current one (credentials that rotate). */
+  readonly #client: RestClient | (() => RestClient);
   readonly #logger: Logger;
   readonly #component: string;
   readonly #seen = new Set<string>();
 
-  constructor(client: RestClient, logger: Logger, component: string) {
+  constructor(client: RestClient | (() => RestClient), logger: Logger, component: string) {
     this.#client = client;
     this.#logger = logger;
     this.#component = component;
@@ -36,7 +37,8 @@ export class EventRecorder {
     if (this.#seen.size >= MAX_REMEMBERED) this.#seen.clear();
     this.#seen.add(key);
     const now = new Date().toISOString();
-    this.#client
+    const client = typeof this.#client === 'function' ? this.#client() : this.#client;
+    client
       .create({
         apiVersion: 'v1',
         kind: 'Event',

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -194,9 +193,18 @@ export class LeaderElector {
       identity: this.#options.identity,
     });
     this.#options.onNewLeader?.(this.#options.identity);
-    Promise.resolve(this.#options.onStartedLeading(this.#leadership.signal)).catch((error: unknown) =>
-      this.#options.logger?.error('leader callback failed', { error: (error as Error).message }),
-    );
+    const term = this.#leadership;
+    // a leader that cannot run what it leads for must not keep the Lease: give it up so another replica
+    // (or this one, on its next try) takes over
+    Promise.resolve(this.#options.onStartedLeading(term.signal)).catch((error: unknown) => {
+      this.#options.logger?.error('leader callback failed, releasing the lease', {
+        lease: this.#options.name,
+        error: (error as Error).message,
+      });
+      if (this.#leadership !== term || !this.#leading) return;
+      this.#stepDown();
+      void this.#release().catch(() => {});
+    });
   }
 
   #stepDown(): void {
@@ -214,57 +222,4 @@ export class LeaderElector {
       spec: { ...current.spec, holderIdentity: '', renewTime: microTime(new Date()) },
     });
   }
-}
-
-/** Something a replica runs only while it leads. */
-export interface LeaderComponent {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export interface WhileLeadingOptions {
-  client: RestClient;
-  namespace: string;
-  /** Lease name; also the prefix of a generated identity. */
-  name: string;
-  identity?: string | undefined;
-  leaseDurationSeconds?: number | undefined;
-  logger: Logger;
-}
-
-/**
- * Runs a component only while this replica holds the Lease: a fresh instance is created and started on
- * election and stopped when leadership is lost, so a replica that loses the Lease stops writing at once.
- */
-export function whileLeading<T extends LeaderComponent>(
-  options: WhileLeadingOptions,
-  create: () => T,
-): { current(): T | undefined; stop(): Promise<void> } {
-  let current: T | undefined;
-  const { logger } = options;
-  const elector = new LeaderElector({
-    client: options.client,
-    namespace: options.namespace,
-    name: options.name,
-    identity: options.identity ?? `${options.name}-${randomBytes(4).toString('hex')}`,
-    ...(options.leaseDurationSeconds ? { leaseDurationSeconds: options.leaseDurationSeconds } : {}),
-    logger,
-    onStartedLeading: async (signal) => {
-      logger.info('leading: starting reconcilers');
-      const component = create();
-      current = component;
-      signal.addEventListener('abort', () => void component.stop());
-      await component.start();
-    },
-    onStoppedLeading: () => logger.warn('leadership lost: reconcilers stopped'),
-  });
-  const running = elector.start();
-  return {
-    current: () => current,
-    async stop() {
-      await current?.stop();
-      await elector.stop();
-      await running;
-    },
-  };
 }

@@ -51,13 +51,6 @@ interface ApiResourceList {
   resources: Array<{ name: string; kind: string; namespaced: boolean }>;
 }
 
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0
-    ? { group: '', version: apiVersion }
-    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
-}
-
 /**
  * Writes use strict field validation: a misspelt field (e.g. `labelsFilters`) is an error the user sees,
  * not a silently dropped setting.
@@ -120,6 +113,14 @@ export class RestClient {
     const text = await response.text();
     if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
     throw this.#failure(method, path, response, text);
+  }
+
+  /** GETs a non-JSON endpoint (the API server's /metrics, /livez) and returns its body as text. */
+  async text(path: string): Promise<string> {
+    const response = await this.#send('GET', path, { signal: AbortSignal.timeout(60_000) });
+    const text = await response.text();
+    if (response.ok) return text;
+    throw this.#failure('GET', path, response, text);
   }
 
   /**

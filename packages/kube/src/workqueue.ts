@@ -18,7 +18,10 @@ export class TerminalError extends Error {
   }
 }
 
-export interface WorkQueueOptions {
+export interface WorkQueueOptions<K = string> {
+  /** Identity of a key: keys with the same identity are one key (default: `String(key)`). Lets typed keys
+   * (objects) be queued without string prefixes. */
+  keyOf?: (key: K) => string;
   /** First retry delay after a failure; doubles per consecutive failure of the same key. */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -31,17 +34,22 @@ export interface WorkQueueOptions {
  */
 export class WorkQueue<K = string> {
   readonly #queue: K[] = [];
-  readonly #dirty = new Set<K>();
-  readonly #processing = new Set<K>();
-  readonly #failures = new Map<K, number>();
-  readonly #timers = new Map<K, { at: number; timer: NodeJS.Timeout }>();
+  /** Identities of keys waiting (queued, or re-added while processing). */
+  readonly #dirty = new Set<string>();
+  readonly #processing = new Set<string>();
+  readonly #failures = new Map<string, number>();
+  readonly #timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   readonly #waiters: Array<(key: K | undefined) => void> = [];
+  /** The latest value added per identity, for keys re-added while processing. */
+  readonly #pending = new Map<string, K>();
+  readonly #keyOf: (key: K) => string;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #logger: Logger | undefined;
   #shuttingDown = false;
 
-  constructor(options: WorkQueueOptions = {}) {
+  constructor(options: WorkQueueOptions<K> = {}) {
+    this.#keyOf = options.keyOf ?? String;
     this.#baseDelayMs = options.baseDelayMs ?? 100;
     this.#maxDelayMs = options.maxDelayMs ?? 60_000;
     this.#logger = options.logger;
@@ -57,13 +65,17 @@ export class WorkQueue<K = string> {
   }
 
   add(key: K): void {
-    if (this.#shuttingDown || this.#dirty.has(key)) return;
-    this.#dirty.add(key);
-    if (this.#processing.has(key)) return;
+    const id = this.#keyOf(key);
+    if (this.#shuttingDown || this.#dirty.has(id)) return;
+    this.#dirty.add(id);
+    if (this.#processing.has(id)) {
+      this.#pending.set(id, key);
+      return;
+    }
     const waiter = this.#waiters.shift();
     if (waiter) {
-      this.#dirty.delete(key);
-      this.#processing.add(key);
+      this.#dirty.delete(id);
+      this.#processing.add(id);
       waiter(key);
     } else {
       this.#queue.push(key);
@@ -77,22 +89,24 @@ export class WorkQueue<K = string> {
       this.add(key);
       return;
     }
+    const id = this.#keyOf(key);
     const at = Date.now() + delayMs;
-    const pending = this.#timers.get(key);
+    const pending = this.#timers.get(id);
     if (pending && pending.at <= at) return;
     if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
-      this.#timers.delete(key);
+      this.#timers.delete(id);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.#timers.set(key, { at, timer });
+    this.#timers.set(id, { at, timer });
   }
 
   /** Re-adds after this key's next backoff delay (exponential in its consecutive failures). */
   addRateLimited(key: K): number {
-    const failures = this.#failures.get(key) ?? 0;
-    this.#failures.set(key, failures + 1);
+    const id = this.#keyOf(key);
+    const failures = this.#failures.get(id) ?? 0;
+    this.#failures.set(id, failures + 1);
     const delay = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** Math.min(failures, 30));
     this.addAfter(key, delay);
     return delay;
@@ -100,19 +114,20 @@ export class WorkQueue<K = string> {
 
   /** Clears a key's failure history (after a success or a terminal failure). */
   forget(key: K): void {
-    this.#failures.delete(key);
+    this.#failures.delete(this.#keyOf(key));
   }
 
   failures(key: K): number {
-    return this.#failures.get(key) ?? 0;
+    return this.#failures.get(this.#keyOf(key)) ?? 0;
   }
 
   /** Next key to process, or undefined once shut down. The caller must call {@link done}. */
   get(): Promise<K | undefined> {
     const key = this.#queue.shift();
     if (key !== undefined) {
-      this.#dirty.delete(key);
-      this.#processing.add(key);
+      const id = this.#keyOf(key);
+      this.#dirty.delete(id);
+      this.#processing.add(id);
       return Promise.resolve(key);
     }
     if (this.#shuttingDown) return Promise.resolve(undefined);
@@ -120,10 +135,13 @@ export class WorkQueue<K = string> {
   }
 
   done(key: K): void {
-    this.#processing.delete(key);
-    if (this.#dirty.has(key)) {
-      this.#dirty.delete(key);
-      this.add(key);
+    const id = this.#keyOf(key);
+    this.#processing.delete(id);
+    if (this.#dirty.has(id)) {
+      this.#dirty.delete(id);
+      const next = this.#pending.get(id) ?? key;
+      this.#pending.delete(id);
+      this.add(next);
     }
   }
 
@@ -149,14 +167,14 @@ export class WorkQueue<K = string> {
           if (error instanceof TerminalError) {
             this.forget(key);
             this.#logger?.warn('reconcile failed terminally', {
-              key: String(key),
+              key: this.#keyOf(key),
               code: error.code,
               error: error.message,
             });
           } else {
             const delay = this.addRateLimited(key);
             this.#logger?.warn('reconcile failed, will retry', {
-              key: String(key),
+              key: this.#keyOf(key),
               retryInMs: delay,
               error: (error as Error).message,
             });

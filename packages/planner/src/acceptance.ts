@@ -1,5 +1,6 @@
-// Which EventReports the event-manager accepts: a report must name its cluster consistently (SPEC §2), so a
-// compromised cluster, whose agent can write only in its own namespace, cannot speak for another cluster.
+// Which EventReports the event-manager accepts: a report must name its cluster consistently
+// (docs/architecture.md), so a compromised cluster, whose agent can write only in its own namespace, cannot
+// speak for another cluster.
 
 import {
   clusterTypeOf,

@@ -1,4 +1,5 @@
-// @sveltos-ts/planner: what the event-manager creates for an event, as one pure function (SPEC §3).
+// @sveltos-ts/planner: what the event-manager creates for an event, as one pure function
+// (docs/architecture.md).
 
 export { type Acceptance, reportAcceptance } from './acceptance.ts';
 export { type DecodedContent, decodeContent } from './content.ts';

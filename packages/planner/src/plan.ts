@@ -96,7 +96,7 @@ const templateName = (c: ClusterInfo, et: string): string => `${c.namespace}-${c
 /**
  * The EventSource name `spec.eventSourceName` resolves to for this cluster (it may be a template over
  * `.Cluster`, `.ClusterNamespace`, `.ClusterName`). The adapter uses it for watches, change detection and
- * cleanup too, so a templated name works everywhere (SPEC §5).
+ * cleanup too, so a templated name works everywhere (docs/architecture.md).
  */
 export function resolveEventSourceName(
   eventTrigger: EventTrigger,
@@ -445,7 +445,8 @@ class Planner {
     );
     for (const k of COPIED_CHECKS) out[k] = clone(s[k]);
     out.patches = clone(s.patches);
-    // Upstream drops patchesFrom (copy into an empty slice); rendered like valuesFrom here (SPEC §5).
+    // Upstream drops patchesFrom (copy into an empty slice); rendered like valuesFrom here
+    // (docs/deviations.md).
     out.patchesFrom = s.patchesFrom?.map((v, i) =>
       this.valueFrom(v, `spec.patchesFrom[${i}]`, data, objectLabels),
     );
@@ -690,7 +691,7 @@ class Planner {
         const name = this.render(g.name, data, `${field}.name`);
         const obj = this.fetch(kind, namespace, name);
         if (obj === undefined) {
-          // upstream ignores `optional` here and always fails (SPEC §5: honoured)
+          // upstream ignores `optional` here and always fails (we honour it: docs/deviations.md)
           if (g.optional) continue;
           throw new PlanError(
             'REFERENCE_NOT_FOUND',

@@ -64,7 +64,7 @@ function eventFuncs(env: boolean): FuncMap {
   return funcs;
 }
 
-// Templates compile once per source text (SPEC §6); one cache per function set.
+// Templates compile once per source text (docs/architecture.md); one cache per function set.
 const caches = {
   event: new TemplateCache({ funcs: eventFuncs(false) }),
   eventEnv: new TemplateCache({ funcs: eventFuncs(true) }),
@@ -126,7 +126,7 @@ export type EventItem =
   | { type: 'cloudEvent'; event: Record<string, unknown>; source: string; subject: string };
 
 /** `.Cluster`, `.MatchingResource`, `.Resource`, `.CloudEvent` for one object (oneForEvent: true). Integers
- * in the objects stay int64 (SPEC §5). */
+ * in the objects stay int64 (docs/architecture.md). */
 export function oneData(cluster: Record<string, unknown>, item: EventItem): DataFactory {
   return () =>
     item.type === 'resource'

@@ -1,21 +1,13 @@
-import { KubeConfig } from '@kubernetes/client-node';
-import type { Logger, LogLevel } from '@sveltos-ts/kube';
+import { type Logger, type LogLevel, loadKubeConfig } from '@sveltos-ts/kube';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Registry } from 'prom-client';
+import { Manager } from './manager.ts';
 import { ProcessRuntime } from './process.ts';
 
-/** What a management-cluster controller's start function receives. */
+/** What a management-cluster component's set-up receives besides the Manager. */
 export interface ControllerContext {
-  managementKubeConfig: KubeConfig;
   logger: Logger;
-  metrics: Registry;
-  /** Set with --leader-elect: elect through a Lease in the process's namespace ($NAMESPACE). */
-  leaderElection: { namespace: string } | undefined;
-}
-
-export interface RunningController {
-  ready(): boolean;
-  stop(): Promise<void>;
+  /** Where the component's own objects and its Lease live ($NAMESPACE, upstream's convention). */
+  namespace: string;
 }
 
 export interface ControllerMainOptions {
@@ -24,7 +16,8 @@ export interface ControllerMainOptions {
   defaultMetricsPort: number;
   /** Namespace used when $NAMESPACE is not set (upstream: projectsveltos). */
   defaultNamespace: string;
-  start(context: ControllerContext): Promise<RunningController>;
+  /** Adds the component's controllers to the Manager (before it starts). */
+  setup(manager: Manager, context: ControllerContext): void | Promise<void>;
 }
 
 function port(value: string): number {
@@ -33,10 +26,18 @@ function port(value: string): number {
   return n;
 }
 
+/** Process wiring shared by every Manager-based entry: readiness and liveness from the Manager, and an
+ * orderly stop (controllers, then caches) on SIGTERM. */
+export function serveManager(runtime: ProcessRuntime, manager: Manager): void {
+  runtime.addReadiness('manager', () => manager.ready());
+  runtime.addHealth('manager', () => manager.healthy());
+  runtime.onShutdown(manager.name, () => manager.stop());
+}
+
 /**
- * The shared process entry of the management-cluster controllers: the same flags (--kubeconfig,
- * --metrics-port, --leader-elect, --log-level), JSON logs, metrics and health endpoints, readiness from
- * the controller, graceful SIGTERM, and exit code 1 with a logged reason when start-up fails.
+ * The process entry of the management-cluster controllers: the same flags (--kubeconfig, --metrics-port,
+ * --leader-elect, --log-level), one Manager, JSON logs, metrics and health endpoints, graceful SIGTERM,
+ * and exit code 1 with a logged reason when start-up fails.
  */
 export async function runControllerMain(options: ControllerMainOptions, argv = process.argv): Promise<void> {
   const program = new Command(options.name)
@@ -65,21 +66,19 @@ export async function runControllerMain(options: ControllerMainOptions, argv = p
     logLevel: LogLevel;
   }>();
   const runtime = new ProcessRuntime({ name: options.name, logLevel: flags.logLevel });
-  // upstream's NAMESPACE: where the controller's own objects and its Lease live
   const namespace = process.env.NAMESPACE || options.defaultNamespace;
   try {
-    const kubeConfig = new KubeConfig();
-    if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
-    else kubeConfig.loadFromDefault();
-    await runtime.listen(flags.metricsPort, '0.0.0.0');
-    const controller = await options.start({
-      managementKubeConfig: kubeConfig,
+    const manager = new Manager({
+      name: options.name,
+      kubeConfig: loadKubeConfig({ file: flags.kubeconfig }),
       logger: runtime.logger,
       metrics: runtime.metrics,
       leaderElection: flags.leaderElect ? { namespace } : undefined,
     });
-    runtime.addReadiness('reconcilers', () => controller.ready() || 'not leading or caches not synced');
-    runtime.onShutdown(options.name, () => controller.stop());
+    await options.setup(manager, { logger: runtime.logger, namespace });
+    serveManager(runtime, manager);
+    await runtime.listen(flags.metricsPort, '0.0.0.0');
+    await manager.start();
   } catch (error) {
     runtime.logger.error(`${options.name} failed to start`, { error: (error as Error).message });
     await runtime.shutdown();

@@ -1,7 +1,39 @@
 export {
+  Controller,
+  type ControllerHandle,
+  type ControllerOptions,
+  type Reconciler,
+  type Watch,
+  watchInformer,
+} from './controller.ts';
+export {
   type ControllerContext,
   type ControllerMainOptions,
-  type RunningController,
   runControllerMain,
+  serveManager,
 } from './controller-main.ts';
+export {
+  type ComponentSetup,
+  type LeaderElectionConfig,
+  type LeaderTerm,
+  Manager,
+  type ManagerOptions,
+  type Runnable,
+} from './manager.ts';
+export { type ControllerMetrics, controllerMetrics, leaderMetric, registered } from './metrics.ts';
+export { type Phase, type ReconcileScope, runPhases } from './phases.ts';
 export { ProcessRuntime, type ProcessRuntimeOptions, type ReadinessCheck } from './process.ts';
+export {
+  type ConversionResponse,
+  type ConversionReview,
+  type ConvertFunction,
+  conversionHandler,
+  defaultMaxBodyBytes,
+  defaultWebhookCertDir,
+  defaultWebhookPort,
+  type ServingCertificateInfo,
+  type WebhookHandler,
+  type WebhookReview,
+  WebhookServer,
+  type WebhookServerOptions,
+} from './webhook.ts';

@@ -28,6 +28,7 @@ export class ProcessRuntime {
   readonly logger: Logger;
   readonly metrics = new Registry();
   readonly #readiness = new Map<string, ReadinessCheck>();
+  readonly #liveness = new Map<string, ReadinessCheck>();
   readonly #stopHooks: Array<{ name: string; stop: () => Promise<void> | void }> = [];
   #server: Server | undefined;
   #stopping: Promise<void> | undefined;
@@ -56,18 +57,22 @@ export class ProcessRuntime {
     this.#readiness.set(name, check);
   }
 
+  /** Registers a named liveness check; /healthz fails (and the kubelet restarts the pod) when one fails. */
+  addHealth(name: string, check: ReadinessCheck): void {
+    this.#liveness.set(name, check);
+  }
+
   /** Registers cleanup run at shutdown, last registered first (like defer). */
   onShutdown(name: string, stop: () => Promise<void> | void): void {
     this.#stopHooks.push({ name, stop });
   }
 
   readiness(): { ready: boolean; failing: Record<string, string> } {
-    const failing: Record<string, string> = {};
-    for (const [name, check] of this.#readiness) {
-      const result = check();
-      if (result !== true) failing[name] = result;
-    }
-    return { ready: Object.keys(failing).length === 0, failing };
+    return evaluate(this.#readiness);
+  }
+
+  health(): { ready: boolean; failing: Record<string, string> } {
+    return evaluate(this.#liveness);
   }
 
   /** Starts the HTTP server for /metrics, /healthz and /readyz; resolves with its port. */
@@ -75,9 +80,9 @@ export class ProcessRuntime {
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz') {
-        res
-          .writeHead(this.#stopping ? 503 : 200, { 'content-type': 'text/plain' })
-          .end(this.#stopping ? 'stopping' : 'ok');
+        const { ready: healthy, failing } = this.health();
+        const body = this.#stopping ? 'stopping' : healthy ? 'ok' : JSON.stringify(failing);
+        res.writeHead(healthy && !this.#stopping ? 200 : 503, { 'content-type': 'text/plain' }).end(body);
       } else if (path === '/readyz') {
         const { ready, failing } = this.readiness();
         const body =
@@ -119,4 +124,13 @@ export class ProcessRuntime {
     })();
     return this.#stopping;
   }
+}
+
+function evaluate(checks: Map<string, ReadinessCheck>): { ready: boolean; failing: Record<string, string> } {
+  const failing: Record<string, string> = {};
+  for (const [name, check] of checks) {
+    const result = check();
+    if (result !== true) failing[name] = result;
+  }
+  return { ready: Object.keys(failing).length === 0, failing };
 }

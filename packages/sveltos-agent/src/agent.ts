@@ -6,6 +6,8 @@ import {
   EventSourceKind,
 } from '@sveltos-ts/api';
 import {
+  EventRecorder,
+  failpoint,
   Informer,
   type InformerEvent,
   type KubeObject,
@@ -82,6 +84,7 @@ export class SveltosAgent {
   readonly #sources = new Map<string, SourceState>();
   readonly #queue: WorkQueue<string>;
   readonly #coalesceMs: number;
+  readonly #recorder: EventRecorder;
   #eventSources: Informer<ServedEventSource> | undefined;
   #running: Promise<void> | undefined;
 
@@ -90,6 +93,8 @@ export class SveltosAgent {
     this.#logger = options.logger ?? silentLogger;
     this.#coalesceMs = options.coalesceMs ?? 30;
     this.#informers = new SharedInformers(options.managedClient, this.#logger);
+    // Events go where the reports go: the management cluster, beside the report they are about
+    this.#recorder = new EventRecorder(options.reportClient, this.#logger, 'sveltos-agent');
     this.#queue = new WorkQueue<string>({ baseDelayMs: 200, maxDelayMs: 30_000, logger: this.#logger });
   }
 
@@ -308,7 +313,9 @@ export class SveltosAgent {
     }
     if (state.written !== fingerprint) {
       report.metadata.annotations = { [EVENT_REPORT_CHANGED_AT_ANNOTATION]: new Date().toISOString() };
+      failpoint('sveltos-agent/before-report-write');
       await client.apply(report, { fieldManager });
+      failpoint('sveltos-agent/after-report-write');
       state.written = fingerprint;
       this.#options.metrics?.reportsWritten.inc();
       this.#logger.info('report written', { eventSource: name, matching: matches.length });
@@ -322,37 +329,18 @@ export class SveltosAgent {
     if (state.lastProblem === problem) return;
     state.lastProblem = problem;
     const { cluster } = this.#options;
-    const client = this.#options.reportClient();
     const report = buildEventReport(cluster, state.name, { matchingResources: [] });
-    await client
-      .create({
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: {
-          name: `${report.metadata.name}.${Date.now().toString(36)}`,
-          namespace: cluster.namespace,
-        },
-        involvedObject: {
-          apiVersion: report.apiVersion,
-          kind: report.kind,
-          namespace: cluster.namespace,
-          name: report.metadata.name,
-        },
-        reason: 'EvaluationFailed',
-        type: 'Warning',
-        message:
-          `EventSource ${state.name} on cluster ${cluster.namespace}/${cluster.name}: ${problem}`.slice(
-            0,
-            1024,
-          ),
-        source: { component: 'sveltos-agent' },
-        firstTimestamp: new Date().toISOString(),
-        lastTimestamp: new Date().toISOString(),
-        count: 1,
-      })
-      .catch((error: unknown) =>
-        this.#logger.warn('could not record a Kubernetes Event', { error: (error as Error).message }),
-      );
+    this.#recorder.record(
+      {
+        apiVersion: report.apiVersion,
+        kind: report.kind,
+        namespace: cluster.namespace,
+        name: report.metadata.name,
+      },
+      'Warning',
+      'EvaluationFailed',
+      `EventSource ${state.name} on cluster ${cluster.namespace}/${cluster.name}: ${problem}`,
+    );
     await this.#annotateReport(report, problem);
   }
 

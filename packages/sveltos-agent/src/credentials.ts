@@ -1,6 +1,5 @@
 import { statSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
-import { RestClient } from '@sveltos-ts/kube';
+import { loadKubeConfig, RestClient } from '@sveltos-ts/kube';
 
 /**
  * A client whose kubeconfig file may be replaced at any time (a mounted Secret whose token rotates): the
@@ -13,9 +12,7 @@ export function fileBackedClient(path: string): () => RestClient {
     const stat = statSync(path);
     const current = `${stat.mtimeMs}:${stat.size}`;
     if (!client || current !== stamp) {
-      const config = new KubeConfig();
-      config.loadFromFile(path);
-      client = new RestClient(config);
+      client = new RestClient(loadKubeConfig({ file: path }));
       stamp = current;
     }
     return client;

@@ -18,10 +18,11 @@ export interface AgentFleetOptions {
 }
 
 /**
- * SPEC §2 hosting (b): one agent per registered cluster inside the management cluster's process, watching
- * each cluster through its kubeconfig. For clusters where nothing may be installed, for the management
- * cluster itself (seed 004), and for the local demo. An agent runs while its cluster is ready and not paused,
- * and restarts when the cluster's kubeconfig changes.
+ * The management-cluster hosting (docs/architecture.md): one agent per registered cluster inside the
+ * management cluster's process, watching each cluster through its kubeconfig. For clusters where nothing may
+ * be installed, for the management cluster itself (examples/cluster-inventory-kubeconfigs), and for the local
+ * demo. An agent runs while its cluster is ready and not paused, and restarts when the cluster's kubeconfig
+ * changes.
  */
 export class AgentFleet {
   readonly #options: AgentFleetOptions;
@@ -47,10 +48,6 @@ export class AgentFleet {
   /** Clusters with a running agent. */
   clusters(): string[] {
     return [...this.#agents.keys()].sort();
-  }
-
-  synced(): boolean {
-    return [...this.#agents.values()].every(({ agent }) => agent.synced());
   }
 
   watchedObjects(): number {

@@ -1,17 +1,13 @@
 #!/usr/bin/env node
-// The sveltos-agent process, in either hosting of SPEC §2:
+// The sveltos-agent process, in either hosting of docs/architecture.md:
 //  --hosting=managed     in the managed cluster; pushes EventReports to the management cluster with
 //                        credentials limited to its cluster's namespace (the Helm chart's way);
 //  --hosting=management  in the management cluster; one agent per registered cluster, each watching its
 //                        cluster through the kubeconfig Secret it was registered with.
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { CLUSTER_TYPES, type ClusterType } from '@sveltos-ts/api';
-import { ClusterRegistry } from '@sveltos-ts/clusters';
 import { LuaRuntime } from '@sveltos-ts/evaluation';
-import { LeaderElector, type LogLevel, RestClient } from '@sveltos-ts/kube';
-import { ProcessRuntime } from '@sveltos-ts/runtime';
+import { type LogLevel, loadKubeConfig } from '@sveltos-ts/kube';
+import { Manager, ProcessRuntime, serveManager } from '@sveltos-ts/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SveltosAgent } from './agent.ts';
 import { fileBackedClient } from './credentials.ts';
@@ -37,7 +33,6 @@ interface Flags {
 interface Workload {
   start(): void;
   stop(): Promise<void>;
-  synced(): boolean;
   watchedObjects(): number;
 }
 
@@ -95,73 +90,57 @@ async function main(flags: Flags): Promise<void> {
     }
   }
   const runtime = new ProcessRuntime({ name: 'sveltos-agent', logLevel: flags.logLevel });
-  const config = new KubeConfig();
-  if (flags.kubeconfig) config.loadFromFile(flags.kubeconfig);
-  else config.loadFromDefault();
-  const local = new RestClient(config);
+  const lease =
+    flags.hosting === 'managed' ? `sveltos-agent-${flags.clusterName}` : 'sveltos-agent-management';
+  const manager = new Manager({
+    name: 'sveltos-agent',
+    kubeConfig: loadKubeConfig({ file: flags.kubeconfig }),
+    logger: runtime.logger,
+    metrics: runtime.metrics,
+    leaderElection: flags.leaderElect ? { namespace: flags.leaderElectionNamespace, name: lease } : undefined,
+  });
   const compile = evaluationCompiler(await LuaRuntime.create());
-
-  let registry: ClusterRegistry | undefined;
-  if (flags.hosting === 'management') {
-    // the event-manager owns SveltosCluster status; this process only reads it
-    registry = new ClusterRegistry({ client: local, logger: runtime.logger, manageStatus: false });
-    await registry.start();
-    runtime.onShutdown('cluster registry', () => registry?.stop());
-  }
+  // management hosting: the registered clusters (the event-manager owns their status; this reads it)
+  const registry = flags.hosting === 'management' ? manager.clusters() : undefined;
 
   let workload: Workload | undefined;
-  const createWorkload = (): Workload => {
-    const metrics = agentMetrics(runtime.metrics, () => workload?.watchedObjects() ?? 0);
-    if (registry) {
-      return new AgentFleet({
-        registry,
-        managementClient: local,
-        compile,
-        coalesceMs: flags.coalesceMs,
-        logger: runtime.logger,
-        metrics,
-      });
-    }
-    return new SveltosAgent({
-      cluster: { namespace: flags.clusterNamespace!, name: flags.clusterName!, type: flags.clusterType },
-      managedClient: local,
-      reportClient: fileBackedClient(flags.managementKubeconfig!),
-      compile,
-      coalesceMs: flags.coalesceMs,
-      logger: runtime.logger,
-      metrics,
-    });
-  };
-  const begin = (): void => {
-    workload = createWorkload();
-    workload.start();
-  };
-
-  runtime.addReadiness('informers', () =>
-    workload ? workload.synced() || 'informers not synced' : 'not leading',
+  const metrics = agentMetrics(runtime.metrics, () => workload?.watchedObjects() ?? 0);
+  const createWorkload = (): Workload =>
+    registry
+      ? new AgentFleet({
+          registry,
+          managementClient: manager.client,
+          compile,
+          coalesceMs: flags.coalesceMs,
+          logger: runtime.logger,
+          metrics,
+        })
+      : new SveltosAgent({
+          cluster: { namespace: flags.clusterNamespace!, name: flags.clusterName!, type: flags.clusterType },
+          managedClient: manager.client,
+          reportClient: fileBackedClient(flags.managementKubeconfig!),
+          compile,
+          coalesceMs: flags.coalesceMs,
+          logger: runtime.logger,
+          metrics,
+        });
+  // a fresh agent per leadership term: nothing of a lost term is reused
+  manager.component('sveltos-agent', (term) =>
+    term.run('agent', {
+      start: () => {
+        workload = createWorkload();
+        workload.start();
+      },
+      stop: async () => {
+        const stopping = workload;
+        workload = undefined;
+        await stopping?.stop();
+      },
+    }),
   );
-  runtime.onShutdown('agent', () => workload?.stop());
+  serveManager(runtime, manager);
   await runtime.listen(flags.metricsPort, '0.0.0.0');
-
-  if (!flags.leaderElect) {
-    begin();
-    return;
-  }
-  const elector = new LeaderElector({
-    client: local,
-    namespace: flags.leaderElectionNamespace,
-    name: flags.hosting === 'managed' ? `sveltos-agent-${flags.clusterName}` : 'sveltos-agent-management',
-    identity: `${hostname()}-${randomBytes(4).toString('hex')}`,
-    logger: runtime.logger,
-    onStartedLeading: begin,
-    onStoppedLeading: () => {
-      const stopping = workload;
-      workload = undefined;
-      void stopping?.stop();
-    },
-  });
-  runtime.onShutdown('leader election', () => elector.stop());
-  void elector.start();
+  await manager.start();
 }
 
 program.parse();

@@ -23,9 +23,9 @@ export interface ObjectReference {
 }
 
 /**
- * The management-cluster copy of the EventReport for one EventSource (SPEC §2): named and labelled so the
- * event-manager can check it names the cluster whose credentials wrote it. The content comes from the
- * evaluation package, so the agent and `sveltosctl` produce the same bytes.
+ * The management-cluster copy of the EventReport for one EventSource (docs/architecture.md): named and
+ * labelled so the event-manager can check it names the cluster whose credentials wrote it. The content
+ * comes from the evaluation package, so the agent and `sveltosctl` produce the same bytes.
  */
 export function buildEventReport(
   cluster: ClusterIdentity,

@@ -2,19 +2,30 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const TESTDATA = fileURLToPath(new URL('../testdata/', import.meta.url));
 
-function sveltosctl(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: TESTDATA, encoding: 'utf8', timeout: 60_000 });
+/** The CLI without a kubeconfig in reach (KUBECONFIG unset, HOME elsewhere) unless `env` gives one. */
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: TESTDATA,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, KUBECONFIG: undefined, HOME: '/nonexistent', ...env },
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+const sveltosctl = (...args: string[]) => run(args);
 
 describe('sveltosctl eventsource test: harness directories', () => {
   test('one passing directory exits 0', () => {
@@ -188,4 +199,113 @@ describe('sveltosctl eventsource test: bad input exits 2', () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /--eventsource <file>/);
   });
+});
+
+describe('sveltosctl cluster commands: bad input exits 2 before touching a cluster', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sveltosctl-input-'));
+  const garbage = join(dir, 'garbage.yaml');
+  writeFileSync(garbage, 'apiVersion: v1\nkind: Config\nclusters: [\n');
+  const noServer = join(dir, 'no-server.yaml');
+  writeFileSync(noServer, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const register = ['register', 'cluster', '--namespace', 'ns', '--cluster', 'c'];
+  const cases: [string, string[], RegExp][] = [
+    [
+      'register without --namespace',
+      ['register', 'cluster', '--cluster', 'c', '--kubeconfig', garbage],
+      /required option '--namespace <namespace>' not specified/,
+    ],
+    [
+      'register without --cluster',
+      ['register', 'cluster', '--namespace', 'ns', '--kubeconfig', garbage],
+      /required option '--cluster <name>' not specified/,
+    ],
+    ['register without --kubeconfig', register, /required option '--kubeconfig <file>' not specified/],
+    [
+      'register agent without --cluster',
+      ['register', 'agent', '--namespace', 'ns'],
+      /required option '--cluster <name>' not specified/,
+    ],
+    [
+      'deregister without --namespace',
+      ['deregister', 'cluster', '--cluster', 'c'],
+      /required option '--namespace <namespace>' not specified/,
+    ],
+    [
+      'a missing kubeconfig file',
+      [...register, '--kubeconfig', join(dir, 'nope')],
+      /kubeconfig of the cluster to register \(--kubeconfig\) \S+nope: no such file/,
+    ],
+    ['a directory as kubeconfig', [...register, '--kubeconfig', dir], /: not a file/],
+    [
+      'a kubeconfig that is not YAML',
+      [...register, '--kubeconfig', garbage],
+      /garbage\.yaml: not a kubeconfig: /,
+    ],
+    [
+      'a kubeconfig without clusters',
+      [...register, '--kubeconfig', noServer],
+      /no-server\.yaml: not a kubeconfig \(no clusters\)/,
+    ],
+    [
+      'bad labels',
+      [...register, '--kubeconfig', garbage, '--labels', 'env=prod,-bad=x'],
+      /--labels: "-bad" is not a valid label key/,
+    ],
+    [
+      'a label without =',
+      [...register, '--kubeconfig', garbage, '--labels', 'env'],
+      /--labels: "env" is not key=value/,
+    ],
+    [
+      'an unreadable management kubeconfig',
+      ['show', 'addons', '--kubeconfig', garbage],
+      /invalid kubeconfig of the management cluster: /,
+    ],
+    [
+      'no management kubeconfig at all',
+      ['deregister', 'cluster', '--namespace', 'n', '--cluster', 'c'],
+      /no kubeconfig of the management cluster: pass --kubeconfig <file>, set KUBECONFIG or create ~\/\.kube\/config/,
+    ],
+    ['KUBECONFIG naming no file', ['show', 'addons'], /KUBECONFIG names no existing file/],
+    [
+      'unknown output format of show addons',
+      ['show', 'addons', '-o', 'xml'],
+      /argument 'xml' is invalid\. Allowed choices are table, json, yaml/,
+    ],
+    [
+      'unknown output format of register agent',
+      ['register', 'agent', '--namespace', 'n', '--cluster', 'c', '-o', 'table'],
+      /argument 'table' is invalid\. Allowed choices are yaml, json/,
+    ],
+    [
+      '--helm-charts with --resources',
+      ['show', 'addons', '--helm-charts', '--resources'],
+      /'--helm-charts' cannot be used with option '--resources'/,
+    ],
+    [
+      'a token shorter than 10 minutes',
+      ['generate', 'kubeconfig', '--expirationSeconds', '60'],
+      /argument '60' is invalid\. tokens live at least 600 seconds/,
+    ],
+    [
+      'a token lifetime that is not a number',
+      ['register', 'agent', '--namespace', 'n', '--cluster', 'c', '--expiration-seconds', '1h'],
+      /argument '1h' is invalid\. expected a whole number of seconds/,
+    ],
+    [
+      'an unknown cluster type',
+      ['register', 'agent', '--namespace', 'n', '--cluster', 'c', '--cluster-type', 'Kind'],
+      /argument 'Kind' is invalid\. Allowed choices are Capi, Sveltos/,
+    ],
+  ];
+  for (const [name, args, match] of cases) {
+    test(name, () => {
+      const env: Record<string, string> =
+        name === 'KUBECONFIG naming no file' ? { KUBECONFIG: join(dir, 'absent') } : {};
+      const r = run(args, env);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, match);
+    });
+  }
 });

@@ -1,5 +1,6 @@
-// CLI errors carry the exit code they end the process with (0 ok, 1 an expectation failed, 2 bad input or
-// usage) and a stable code for `--output json`.
+// CLI errors carry the exit code they end the process with (0 ok, 1 an expectation failed or the cluster
+// refused, 2 bad input or usage) and a stable code for `--output json`. Failed Kubernetes API calls are
+// `API_<KubeErrorCode>` (exit 1).
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -10,7 +11,18 @@ export type CliErrorCode =
   | 'FILE_NOT_FOUND'
   | 'INVALID_YAML'
   | 'INVALID_INPUT'
-  | 'INVALID_EVENTSOURCE';
+  | 'INVALID_EVENTSOURCE'
+  | 'FILE_NOT_READABLE'
+  | 'NO_KUBECONFIG'
+  | 'INVALID_KUBECONFIG'
+  | 'INVALID_LABELS'
+  | 'CANNOT_WRITE'
+  // exit 1
+  | 'NOT_REGISTERED'
+  | 'CLUSTER_NOT_FOUND'
+  | 'NOT_FOUND'
+  | 'NOT_OURS'
+  | 'NAMESPACE_TERMINATING';
 
 export class CliError extends Error {
   readonly code: CliErrorCode | string;

@@ -1,8 +1,12 @@
 // The root program. A command group is one file under commands/ exporting register...Commands(program,
-// out, setExit); add new groups (show, simulate, ...) here.
+// out, setExit); add new groups here. Commands load Kubernetes code lazily (dynamic import in their
+// actions), so `eventsource test` starts without it.
 
 import { Command, CommanderError } from 'commander';
 import { registerEventSourceCommands } from './commands/eventsource.ts';
+import { registerGenerateCommands } from './commands/generate.ts';
+import { everyCommand } from './commands/options.ts';
+import { registerRegisterCommands } from './commands/register.ts';
 import { registerShowAddonsCommand } from './commands/show-addons.ts';
 import { CliError, EXIT_OK, EXIT_USAGE } from './errors.ts';
 import { Output } from './output.ts';
@@ -11,20 +15,23 @@ import { Output } from './output.ts';
 export async function run(argv: readonly string[]): Promise<number> {
   const out = new Output();
   let exitCode = EXIT_OK;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
   const program = new Command('sveltosctl')
-    .description('Sveltos command line (TypeScript edition)')
-    .exitOverride()
+    .description(
+      'Sveltos command line (TypeScript edition). Exit codes: 0 ok, 1 a check or an API call failed ' +
+        '(e.g. deregistering a cluster that is not registered), 2 bad usage or input.',
+    )
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerEventSourceCommands(program, out, (code) => {
-    exitCode = code;
-  });
-  registerShowAddonsCommand(program, out, (code) => {
-    exitCode = code;
-  });
-  for (const c of program.commands) {
+  registerEventSourceCommands(program, out, setExit);
+  registerRegisterCommands(program, out, setExit);
+  registerGenerateCommands(program, out, setExit);
+  registerShowAddonsCommand(program, out, setExit);
+  everyCommand(program, (c) => {
     c.exitOverride();
-    for (const sub of c.commands) sub.exitOverride();
-  }
+    c.showHelpAfterError('(add --help for usage)');
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -2,16 +2,22 @@ export { type ControlPlaneBinaries, ensureBinaries, pinnedVersions } from './bin
 export { installCrds } from './crds.ts';
 export { TestEnvError, type TestEnvErrorCode } from './errors.ts';
 export { eventually } from './eventually.ts';
-export { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
 export {
-  corrected003,
-  SEEDS_DIR,
-  type SeedObject,
-  seed002EventReport,
-  seedDocuments,
-  seedText,
-  yamlBlocks,
-} from './seeds.ts';
+  asStored,
+  EXAMPLES_DIR,
+  ExampleError,
+  type ExampleMetadata,
+  type ExampleObject,
+  exampleDocuments,
+  exampleFiles,
+  exampleNames,
+  exampleObject,
+  parseManifests,
+  testdataDocuments,
+  testdataText,
+} from './examples.ts';
+export { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
+export { mintServingCert, type ServingCert } from './pki.ts';
 export {
   mintServiceAccountKubeconfig,
   type ServiceAccountCredentials,

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { TestEnvError } from './errors.ts';
 
@@ -90,4 +91,95 @@ export async function createPki(dir: string): Promise<Pki> {
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPub: join(dir, 'sa.pub'),
   };
+}
+
+/** A serving certificate signed by a test bed's CA, in controller-runtime's file layout. */
+export interface ServingCert {
+  /** `<dir>/tls.crt` */
+  certFile: string;
+  /** `<dir>/tls.key` */
+  keyFile: string;
+  /** PEM of the signing CA: what a webhook configuration or CRD puts (base64) in `caBundle`. */
+  caPem: string;
+  /** Serial number in hex, upper case, as `tls.PeerCertificate.serialNumber` shows it. */
+  serialNumber: string;
+}
+
+/**
+ * Issues a serving certificate for `hosts` (IP addresses and DNS names; 127.0.0.1 and localhost by
+ * default) signed by the CA in `ca`, and writes it to `dir` as `tls.crt` and `tls.key`. Each file is
+ * replaced by a rename, as certificate rotators do, so calling it again on the same directory is a
+ * rotation. A random serial keeps concurrent issuers from colliding (no `ca.srl` is written).
+ */
+export async function mintServingCert(
+  ca: { certFile: string; keyFile: string },
+  dir: string,
+  options: { hosts?: readonly string[]; commonName?: string; days?: number } = {},
+): Promise<ServingCert> {
+  const hosts = options.hosts ?? ['127.0.0.1', 'localhost'];
+  if (hosts.length === 0)
+    throw new TestEnvError('TESTENV_PKI', 'a serving certificate needs at least one host');
+  mkdirSync(dir, { recursive: true });
+  const work = mkdtempSync(join(dir, '.mint-'));
+  try {
+    const names = hosts.map((host) => (isIP(host) ? `IP:${host}` : `DNS:${host}`)).join(',');
+    writeFileSync(
+      join(work, 'serving.ext'),
+      `subjectAltName=${names}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n`,
+    );
+    const subject = `/CN=${options.commonName ?? hosts[0]}`;
+    await openssl(
+      [
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'tls.key',
+        '-out',
+        'tls.csr',
+        '-subj',
+        subject,
+      ],
+      work,
+    );
+    const serial = randomBytes(16);
+    serial[0] = (serial[0] ?? 0) & 0x7f; // positive, as X.509 requires
+    await openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        'tls.csr',
+        '-CA',
+        resolve(ca.certFile),
+        '-CAkey',
+        resolve(ca.keyFile),
+        '-set_serial',
+        `0x${serial.toString('hex')}`,
+        '-out',
+        'tls.crt',
+        '-days',
+        String(options.days ?? 365),
+        '-extfile',
+        'serving.ext',
+      ],
+      work,
+    );
+    const certFile = join(dir, 'tls.crt');
+    const keyFile = join(dir, 'tls.key');
+    const certPem = readFileSync(join(work, 'tls.crt'), 'utf8');
+    renameSync(join(work, 'tls.key'), keyFile);
+    renameSync(join(work, 'tls.crt'), certFile);
+    return {
+      certFile,
+      keyFile,
+      caPem: readFileSync(ca.certFile, 'utf8'),
+      serialNumber: new X509Certificate(certPem).serialNumber,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

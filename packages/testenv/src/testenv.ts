@@ -10,7 +10,7 @@ import { installCrds } from './crds.ts';
 import { TestEnvError } from './errors.ts';
 import { httpsJson } from './http.ts';
 import { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
-import { createPki, type Pki } from './pki.ts';
+import { createPki, mintServingCert, type Pki, type ServingCert } from './pki.ts';
 import { logTail, type ManagedProcess, startProcess, startWatchdog } from './processes.ts';
 import {
   mintServiceAccountKubeconfig,
@@ -414,6 +414,20 @@ export class TestEnv {
     const revision = Number(range.header?.revision ?? 0);
     await post('/v3/kv/compaction', { revision: String(revision), physical: true });
     return revision;
+  }
+
+  /**
+   * Issues a serving certificate signed by this bed's CA into `dir` (`tls.crt`, `tls.key`; 127.0.0.1 and
+   * localhost by default), e.g. for a webhook server the API servers call; the CA PEM it returns goes in
+   * `caBundle`. Works on an attached bed too (the CA key is in the run directory). Again on the same
+   * directory: a rotation.
+   */
+  mintServingCert(
+    dir: string,
+    options: { hosts?: readonly string[]; commonName?: string; days?: number } = {},
+  ): Promise<ServingCert> {
+    const ca = { certFile: join(this.runDir, 'ca.crt'), keyFile: join(this.runDir, 'ca.key') };
+    return mintServingCert(ca, dir, options);
   }
 
   cluster(name: string): Cluster {

@@ -1,6 +1,7 @@
-// The 24 real-corpus and 22 result-shape cases of shared/reference/agent-lua-compat-results.txt, with the
-// expected results written there (case names are the file's). The scripts are our own re-statements of
-// what each upstream script checks. Where we decided to differ, the case says so (docs/deviations.md).
+// Compatibility with the upstream agent's Lua: 24 cases modelled on real-world EventSource scripts and 22 on
+// the shapes a result can take, each with the result the upstream agent gives (case names are stable ids).
+// The scripts are our own re-statements of what each upstream script checks. Where we decided to differ,
+// the case says so (docs/deviations.md).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -2,17 +2,18 @@
 // the addon-controller writes (seed 000/001's table). Adds `addons` to the `show` group, creating it when
 // this is the first `show` command registered.
 
-import { addonsTable, listAddons } from '@sveltos-ts/addon-controller';
-import type { Command } from 'commander';
-import { CliError, EXIT_FAILED, EXIT_OK } from '../errors.ts';
+import { type Command, Option } from 'commander';
+import { EXIT_OK } from '../errors.ts';
 import type { Output } from '../output.ts';
+import { addManagementAccess, type ManagementAccessOptions, managementAccess } from './options.ts';
 
-interface ShowAddonsOptions {
-  kubeconfig?: string;
+interface ShowAddonsOptions extends ManagementAccessOptions {
   namespace?: string;
   cluster?: string;
   profile?: string;
-  output: 'text' | 'json';
+  helmCharts?: boolean;
+  resources?: boolean;
+  output: 'table' | 'json' | 'yaml';
 }
 
 export function registerShowAddonsCommand(
@@ -23,31 +24,38 @@ export function registerShowAddonsCommand(
   const show =
     program.commands.find((c) => c.name() === 'show') ??
     program.command('show').description('show what Sveltos manages');
-  show
+  const addons = show
     .command('addons')
-    .description('list the resources and Helm releases ClusterProfiles deployed in each cluster')
-    .option(
-      '--kubeconfig <path>',
-      'kubeconfig of the management cluster (default: KUBECONFIG or ~/.kube/config)',
+    .description(
+      'list the resources and Helm releases ClusterProfiles deployed in each cluster (from the ClusterSummaries ' +
+        'of the management cluster); an object deployed by several profiles is one row',
     )
-    .option('--namespace <namespace>', 'only clusters in this namespace')
-    .option('--cluster <name>', 'only clusters with this name')
-    .option('--profile <name>', 'only this ClusterProfile (name or ClusterProfile/name)')
-    .option('-o, --output <format>', 'text or json', 'text')
-    .action(async (opts: ShowAddonsOptions) => {
-      out.format = opts.output === 'json' ? 'json' : 'text';
-      let rows: Awaited<ReturnType<typeof listAddons>>;
-      try {
-        rows = await listAddons(opts.kubeconfig, opts);
-      } catch (error) {
-        throw new CliError(
-          'API_ERROR',
-          `cannot read ClusterSummaries: ${(error as Error).message}`,
-          EXIT_FAILED,
-        );
-      }
-      if (out.format === 'json') out.json(rows);
-      else out.line(addonsTable(rows));
-      setExit(EXIT_OK);
-    });
+    .option('--namespace <namespace>', 'only clusters in this namespace (default: all)')
+    .option('--cluster <name>', 'only clusters with this name (default: all)')
+    .option('--profile <name>', 'only this ClusterProfile: name or ClusterProfile/name (default: all)')
+    .addOption(new Option('--helm-charts', 'only Helm releases').conflicts('resources'))
+    .option('--resources', 'only resources (no Helm releases)')
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['table', 'json', 'yaml'])
+        .default('table'),
+    );
+  addManagementAccess(addons).action(async (opts: ShowAddonsOptions) => {
+    out.format = opts.output === 'json' ? 'json' : 'text';
+    const { listAddons, addonsTable } = await import('../addons/table.ts');
+    const kc = await import('../kubeconfig.ts');
+    const client = kc.clientFor(managementAccess(opts));
+    const rows = await kc.api(client, 'reading ClusterSummaries', () =>
+      listAddons(client, {
+        namespace: opts.namespace,
+        cluster: opts.cluster,
+        profile: opts.profile,
+        only: opts.helmCharts ? 'helm' : opts.resources ? 'resources' : undefined,
+      }),
+    );
+    if (opts.output === 'json') out.json(rows);
+    else if (opts.output === 'yaml') out.yaml(rows);
+    else out.line(addonsTable(rows));
+    setExit(EXIT_OK);
+  });
 }

@@ -1,12 +1,13 @@
-// The seeds end to end through every component: agents → EventReports → event-manager → ClusterProfiles →
-// addon-controller → resources in the clusters (and withdrawn when the event goes away).
+// The examples (examples/<name>/) end to end through every component: agents → EventReports → event-manager →
+// ClusterProfiles → addon-controller → resources in the clusters (and withdrawn when the event goes away).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CONFIG_API_VERSION, EVENT_TRIGGER_CLUSTER_NAME_LABEL, SveltosClusterKind } from '@sveltos-ts/api';
+import { addonsTable } from '@sveltos-ts/sveltosctl';
 import { eventually, TestEnv } from '@sveltos-ts/testenv';
 import { converge, deployedAddons, type Fleet, scenarios, startFleet } from './scenarios.ts';
 
-describe('seeds end to end (agent → event-manager → addon-controller)', () => {
+describe('examples end to end (agent → event-manager → addon-controller)', () => {
   let env: TestEnv;
   let fleet: Fleet;
   before(async () => {
@@ -19,7 +20,7 @@ describe('seeds end to end (agent → event-manager → addon-controller)', () =
   });
 
   for (const scenario of scenarios) {
-    it(`seed ${scenario.seed}: ${scenario.title}`, async () => {
+    it(`${scenario.example}: ${scenario.title}`, async () => {
       await scenario.apply(fleet);
       await converge(fleet, scenario.expected);
       if (scenario.withdraw) {
@@ -30,9 +31,9 @@ describe('seeds end to end (agent → event-manager → addon-controller)', () =
   }
 
   it('a source cluster that stops matching loses what its events deployed, and gets it back', async () => {
-    const seed002 = scenarios.find((s) => s.seed === '002')!;
-    await seed002.apply(fleet);
-    await converge(fleet, seed002.expected);
+    const perService = scenarios.find((s) => s.example === 'network-policy-per-service')!;
+    await perService.apply(fleet);
+    await converge(fleet, perService.expected);
     const mgmt = fleet.client('mgmt');
     const ref = {
       apiVersion: SveltosClusterKind.apiVersion,
@@ -41,9 +42,9 @@ describe('seeds end to end (agent → event-manager → addon-controller)', () =
       name: 'cluster-b',
     };
     await mgmt.mergePatch(ref, { metadata: { labels: { env: 'staging' } } });
-    await converge(fleet, seed002.expected, { gone: true });
+    await converge(fleet, perService.expected, { gone: true });
     await mgmt.mergePatch(ref, { metadata: { labels: { env: 'fv' } } });
-    await converge(fleet, seed002.expected);
+    await converge(fleet, perService.expected);
   });
 
   it('records what was deployed where in ClusterSummaries', async () => {
@@ -60,6 +61,21 @@ describe('seeds end to end (agent → event-manager → addon-controller)', () =
         `${expected.kind} ${expected.namespace}/${expected.name} is recorded`,
       );
     }
+    // `sveltosctl show addons` prints them in upstream's table layout
+    const table = addonsTable(rows).split('\n');
+    assert.match(
+      table[1]!,
+      /^\| +CLUSTER +\| +RESOURCE TYPE +\| +NAMESPACE +\| +NAME +\| +VERSION +\| +TIME +\| +PROFILES +\|$/,
+    );
+    for (const ns of ['billing', 'payroll']) {
+      const line = table.find((l) => l.includes(` ${ns} `) && l.includes(' db-credentials '));
+      assert.match(
+        line ?? '',
+        new RegExp(
+          `^\\| +default/cluster-a +\\| +:Secret +\\| +${ns} +\\| +db-credentials +\\| +N/A +\\| +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\+0000 UTC +\\| +ClusterProfile/sveltos-[0-9a-z]{20} +\\|$`,
+        ),
+      );
+    }
   });
 
   // last: it removes a cluster the other tests use
@@ -71,7 +87,7 @@ describe('seeds end to end (agent → event-manager → addon-controller)', () =
           labelSelector: `${EVENT_TRIGGER_CLUSTER_NAME_LABEL}=cluster-b`,
         })
       ).items;
-    assert.ok((await forClusterB()).length > 0, 'seed 002 made a profile for cluster-b');
+    assert.ok((await forClusterB()).length > 0, 'network-policy-per-service made a profile for cluster-b');
     await mgmt.delete({
       apiVersion: SveltosClusterKind.apiVersion,
       kind: SveltosClusterKind.kind,

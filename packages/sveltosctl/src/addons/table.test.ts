@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClusterSummary } from '@sveltos-ts/api';
-import { addonRows, addonsTable, goTimeString } from './addons-table.ts';
+import { addonRows, addonsTable, goTimeString } from './table.ts';
 
 function summary(
   profile: string,

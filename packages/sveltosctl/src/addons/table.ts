@@ -1,9 +1,10 @@
 // What `sveltosctl show addons` prints: one row per object (or Helm release) a profile deployed in a cluster,
-// read from the ClusterSummaries. Rows and the table text are pure; listAddons() reads the summaries.
+// read from the ClusterSummaries the addon-controller writes. Rows and the table text are pure; listAddons()
+// reads the summaries. Everything it needs from the addon-controller (kinds, label keys, types) comes from
+// @sveltos-ts/api: the CLI never loads the controller.
 
-import { KubeConfig } from '@kubernetes/client-node';
-import { CLUSTER_PROFILE_NAME_LABEL, type ClusterSummary, CONFIG_API_VERSION } from '@sveltos-ts/api';
-import { type KubeObject, RestClient } from '@sveltos-ts/kube';
+import { CLUSTER_PROFILE_NAME_LABEL, type ClusterSummary, ClusterSummaryKind } from '@sveltos-ts/api';
+import type { KubeObject, RestClient } from '@sveltos-ts/kube';
 
 export interface AddonRow {
   cluster: string;
@@ -22,6 +23,8 @@ export interface AddonFilters {
   cluster?: string | undefined;
   /** `name` or `ClusterProfile/name`. */
   profile?: string | undefined;
+  /** Only Helm releases, or only resources (upstream's `--helm-charts` / `--resources`). */
+  only?: 'helm' | 'resources' | undefined;
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -56,7 +59,7 @@ export function addonRows(summaries: readonly ClusterSummary[], filters: AddonFi
     const cluster = `${s.spec.clusterNamespace}/${s.spec.clusterName}`;
     const profiles = [`ClusterProfile/${profile}`];
     for (const f of s.status?.deployedFeatures ?? []) {
-      for (const r of f.resources ?? []) {
+      for (const r of filters.only === 'helm' ? [] : (f.resources ?? [])) {
         add({
           cluster,
           resourceType: `${r.group}:${r.kind}`,
@@ -67,7 +70,7 @@ export function addonRows(summaries: readonly ClusterSummary[], filters: AddonFi
           profiles,
         });
       }
-      for (const h of f.helmReleases ?? []) {
+      for (const h of filters.only === 'resources' ? [] : (f.helmReleases ?? [])) {
         add({
           cluster,
           resourceType: 'helm chart',
@@ -128,17 +131,12 @@ export function addonsTable(rows: readonly AddonRow[]): string {
   );
 }
 
-/** Reads the ClusterSummaries of the management cluster (`kubeconfig` path, else the default loading rules). */
-export async function listAddons(
-  kubeconfig: string | undefined,
-  filters: AddonFilters = {},
-): Promise<AddonRow[]> {
-  const config = new KubeConfig();
-  if (kubeconfig) config.loadFromFile(kubeconfig);
-  else config.loadFromDefault();
-  const client = new RestClient(config);
-  const list = await client.list<ClusterSummary & KubeObject>(CONFIG_API_VERSION, 'ClusterSummary', {
-    namespace: filters.namespace,
-  });
+/** Reads the ClusterSummaries of the management cluster (only those of `filters.namespace` when given). */
+export async function listAddons(client: RestClient, filters: AddonFilters = {}): Promise<AddonRow[]> {
+  const list = await client.list<ClusterSummary & KubeObject>(
+    ClusterSummaryKind.apiVersion,
+    ClusterSummaryKind.kind,
+    { namespace: filters.namespace },
+  );
   return addonRows(list.items, filters);
 }

@@ -1,0 +1,91 @@
+// The feature table's contract (upstream's addon-controller has one handler per feature): each kind of
+// add-on — raw resources, Helm charts, kustomizations — plans, deploys, dry-runs and withdraws on its own,
+// and records its section of the ClusterSummary. The pair unit only walks the table.
+
+import type {
+  ClusterProfileSpec,
+  ClusterSummary,
+  FeatureDeployment,
+  FeatureID,
+  FeatureStatus,
+  FeatureSummary,
+} from '@sveltos-ts/api';
+import type { RegisteredCluster } from '@sveltos-ts/clusters';
+import type { KubeObject, RestClient } from '@sveltos-ts/kube';
+import type { AddonError } from '../errors.ts';
+import type { Lookup, RefKey, TargetCluster } from '../plan.ts';
+
+export type Summary = ClusterSummary & KubeObject;
+
+/** What every feature sees of one (profile, cluster) pair reconcile. */
+export interface FeatureScope {
+  /** The profile being deployed, or — when withdrawing after it is gone — what the summary kept of it. */
+  profile: { kind: 'ClusterProfile'; name: string; labels: Record<string, string>; spec: ClusterProfileSpec };
+  cluster: RegisteredCluster;
+  target: TargetCluster;
+  /** The pair's ClusterSummary as last written (its record of what each feature deployed). */
+  summary: Summary;
+  /** The managed cluster as the profile's tenant; undefined when it cannot be reached (`clientError`). */
+  client: RestClient | undefined;
+  clientError: AddonError | undefined;
+  /** Runs a pure plan over management-cluster objects: ConfigMaps/Secrets come from the caches; other
+   * kinds are read from the API server when the plan first asks for them (and the plan runs again). */
+  withManagementObjects<T>(plan: (lookup: Lookup) => T): Promise<T>;
+  /** Whether a ClusterProfile exists (objects of a deleted owner may be taken over). */
+  profileExists(name: string): boolean;
+  /**
+   * Records what the feature is about to put into the cluster before it does (intent), so a crash between
+   * the write and its record never orphans an object: after a restart the record names it, and it is
+   * either kept or withdrawn.
+   */
+  recordIntent(deployed: FeatureDeployment): Promise<void>;
+  /** Wakes another profile's pair on the same cluster (it lost or may now take an object). */
+  wake(profileName: string): void;
+  count(action: string, n?: number): void;
+}
+
+/** One dry-run line: what a real run would do to one object or release. */
+export interface DryRunEntry {
+  action: 'Create' | 'Update' | 'NoAction' | 'Conflict' | 'Delete' | 'Install' | 'Upgrade' | 'Uninstall';
+  resource: string;
+  message?: string;
+}
+
+/** A feature's result for one reconcile; the pair unit turns it into the feature's summary section. */
+export interface FeatureOutcome {
+  /** Failures; none means the feature is deployed (or withdrawn) as asked. */
+  errors: AddonError[];
+  /** Objects someone else owns, as messages (they keep the feature from being Provisioned). */
+  conflicts: string[];
+  /** What the feature has in the cluster now (its record). */
+  deployed: FeatureDeployment;
+  /** Fingerprint of what was deployed, when everything was. */
+  hash?: string | undefined;
+  /** Management-cluster objects the plan looked up (a change to one wakes the pair). */
+  references: RefKey[];
+  /** Only for a dry run: what a real run would do. */
+  dryRun?: DryRunEntry[];
+  /** Kept as it was (OneTime, already deployed): the previous summary section stands. */
+  unchanged?: boolean;
+}
+
+export interface Feature {
+  id: FeatureID;
+  /** Whether the profile asks for this feature. */
+  requested(spec: ClusterProfileSpec): boolean;
+  /** What the summary records this feature as having deployed (empty when nothing). */
+  recorded(summary: ClusterSummary | undefined): FeatureDeployment;
+  /** Plans and applies (or, with `dryRun`, only computes what it would do). */
+  deploy(scope: FeatureScope, options: { dryRun: boolean }): Promise<FeatureOutcome>;
+  /** Removes what it recorded. */
+  withdraw(scope: FeatureScope): Promise<FeatureOutcome>;
+}
+
+/** The status a feature's outcome gives its summary section. */
+export function featureStatusOf(o: FeatureOutcome, removing: boolean): FeatureStatus {
+  if (removing) return 'Removing';
+  if (o.errors.length === 0 && o.conflicts.length === 0) return 'Provisioned';
+  return o.errors.some((e) => e.retryable) || o.conflicts.length > 0 ? 'Failed' : 'FailedNonRetriable';
+}
+
+export type { FeatureSummary };

@@ -1,0 +1,134 @@
+// Unit "eventsource-copies" (key: cluster): makes the EventSource copies on the cluster's API server exactly
+// those some trigger needs there — the union, over every registered cluster reached through the same
+// server (several registrations may share one), of the EventSources of the triggers matching it. Only copies
+// we applied are ever deleted. Agents in the cluster evaluate these copies.
+
+import { DEPLOYED_BY_SVELTOS_ANNOTATION, type EventSource, LIB_API_VERSION } from '@sveltos-ts/api';
+import { ClusterError, type ClusterKey, type RegisteredCluster } from '@sveltos-ts/clusters';
+import { type KubeObject, type ReconcileResult, type RestClient, TerminalError } from '@sveltos-ts/kube';
+import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
+import { type EventManagerContext, FIELD_MANAGER, involved } from '../context.ts';
+
+type Source = EventSource & KubeObject;
+
+interface CopiesScope {
+  cluster: RegisteredCluster;
+  client: RestClient;
+  desired: Map<string, Source>;
+  fingerprint: string;
+  writeStatus(failure: unknown): Promise<void>;
+}
+
+export class EventSourceCopiesReconciler implements Reconciler<ClusterKey> {
+  readonly #ctx: EventManagerContext;
+  readonly #phases: Phase<CopiesScope>[] = [
+    { name: 'desired copies', run: async (s) => this.#desired(s) },
+    { name: 'apply', run: (s) => this.#apply(s) },
+    { name: 'delete unwanted', run: (s) => this.#deleteUnwanted(s) },
+  ];
+
+  constructor(ctx: EventManagerContext) {
+    this.#ctx = ctx;
+  }
+
+  async reconcile(key: ClusterKey): Promise<ReconcileResult | undefined> {
+    const cluster = this.#ctx.registry.get(key);
+    // an unusable cluster keeps its copies until it is back
+    if (!cluster?.ready || cluster.paused) return undefined;
+    let client: RestClient;
+    try {
+      client = this.#ctx.registry.connection(cluster.key);
+    } catch (error) {
+      if (error instanceof ClusterError && !error.retryable)
+        throw new TerminalError(error.code, error.message, { cause: error });
+      throw error;
+    }
+    const scope: CopiesScope = {
+      cluster,
+      client,
+      desired: new Map(),
+      fingerprint: '',
+      writeStatus: async (failure) => {
+        if (failure === undefined) return;
+        // the cluster is where a user looks for why its agents see no EventSource
+        this.#ctx.recorder.record(
+          involved(cluster.object as KubeObject),
+          'Warning',
+          'EventSourceSyncFailed',
+          `EventSource copies: ${(failure as Error).message}`,
+        );
+      },
+    };
+    return runPhases(scope, this.#phases);
+  }
+
+  #desired(scope: CopiesScope): { done: true } | undefined {
+    const ctx = this.#ctx;
+    for (const c of ctx.registry.list()) {
+      if (c.key !== scope.cluster.key) {
+        let other: RestClient;
+        try {
+          other = ctx.registry.connection(c.key);
+        } catch {
+          continue;
+        }
+        if (other.server !== scope.client.server) continue;
+      }
+      for (const et of ctx.informers.triggers.list()) {
+        if (!ctx.matches(et, c.key)) continue;
+        const name = ctx.resolve(et, c.object);
+        const source = name === undefined ? undefined : ctx.informers.sources.get(name);
+        if (source && !source.metadata.deletionTimestamp) scope.desired.set(source.metadata.name, source);
+      }
+    }
+    scope.fingerprint = JSON.stringify(
+      [...scope.desired.values()].map((s) => [s.metadata.name, s.metadata.resourceVersion]).sort(),
+    );
+    return ctx.sourceSync.get(scope.client.server) === scope.fingerprint ? { done: true } : undefined;
+  }
+
+  async #apply({ client, desired }: CopiesScope): Promise<undefined> {
+    for (const s of desired.values()) {
+      await client.apply(
+        {
+          apiVersion: LIB_API_VERSION,
+          kind: 'EventSource',
+          metadata: {
+            name: s.metadata.name,
+            ...(s.metadata.labels ? { labels: s.metadata.labels } : {}),
+            annotations: { [DEPLOYED_BY_SVELTOS_ANNOTATION]: 'true' },
+          },
+          spec: s.spec ?? {},
+        },
+        { fieldManager: FIELD_MANAGER, force: true },
+      );
+    }
+    return undefined;
+  }
+
+  async #deleteUnwanted({ client, desired, fingerprint }: CopiesScope): Promise<undefined> {
+    const present = await client.list<Source>(LIB_API_VERSION, 'EventSource');
+    for (const copy of present.items) {
+      const ours =
+        copy.metadata.annotations?.[DEPLOYED_BY_SVELTOS_ANNOTATION] === 'true' &&
+        (copy.metadata.managedFields ?? []).some((f) => f.manager === FIELD_MANAGER);
+      if (ours && !desired.has(copy.metadata.name)) {
+        await client.delete({ apiVersion: LIB_API_VERSION, kind: 'EventSource', name: copy.metadata.name });
+      }
+    }
+    this.#ctx.sourceSync.set(client.server, fingerprint);
+    return undefined;
+  }
+}
+
+/** Copies are synced for a cluster when one of its pairs is reconciled (the pair unit enqueues it) and on
+ * every cluster when an EventSource changes. */
+export function copiesWatches(ctx: EventManagerContext): Watch<ClusterKey>[] {
+  return [
+    watchInformer(ctx.informers.sources, (e) => {
+      if (e.type === 'update' && JSON.stringify(e.object.spec) === JSON.stringify(e.old.spec))
+        return undefined;
+      return ctx.registry.list().map((c) => ({ type: c.type, namespace: c.namespace, name: c.name }));
+    }),
+  ];
+}
