@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { EventSource } from '@sveltos-ts/api';
-import { evaluateEventSource, groupByGVK, type KubeObject, LuaRuntime } from '@sveltos-ts/evaluation';
+import type { EventSource, KubeObject } from '@sveltos-ts/api';
+import { evaluateEventSource, groupByGVK, LuaRuntime } from '@sveltos-ts/evaluation';
 import {
   asStored,
   type ExampleObject,

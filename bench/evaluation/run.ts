@@ -5,11 +5,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EventSource } from '../../packages/api/src/index.ts';
+import type { EventSource, KubeObject } from '../../packages/api/src/index.ts';
 import {
   type CompiledSelector,
   compileEventSource,
-  type KubeObject,
   LuaRuntime,
   PreparedObject,
 } from '../../packages/evaluation/src/index.ts';

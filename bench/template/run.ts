@@ -1,4 +1,4 @@
-// Template engine benchmark: renders the 118 corpus templates (compiled once) many times in TypeScript
+// Template engine benchmark: renders the template corpus (compiled once) many times in TypeScript
 // and, in the same run, in the Go oracle (text/template + Sprig), and prints the ratio.
 //   node bench/template/run.ts [iterations]
 import { execFileSync } from 'node:child_process';

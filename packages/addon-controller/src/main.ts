@@ -8,5 +8,7 @@ await runControllerMain({
   description: 'Deploys ClusterProfiles into the matching clusters (Sveltos)',
   defaultMetricsPort: 8081,
   defaultNamespace: SVELTOS_NAMESPACE,
-  setup: (manager) => addAddonController(manager),
+  // the event-manager probes clusters; one writer of their readiness, or failures are counted twice
+  managesClusterStatus: false,
+  setup: (manager, { manageClusterStatus }) => addAddonController(manager, { manageClusterStatus }),
 });

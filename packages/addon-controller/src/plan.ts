@@ -10,6 +10,7 @@ import {
   canonicalJson,
   DEFAULT_TIER,
   HASH_ANNOTATION,
+  type ObjectWithData,
   type PolicyRef,
   REFERENCE_KIND_LABEL,
   REFERENCE_NAME_LABEL,
@@ -58,11 +59,7 @@ export interface RefKey {
 }
 
 /** Any object read from the management cluster (ConfigMap, Secret, or a templateResourceRefs target). */
-export type MgmtObject = Record<string, unknown> & {
-  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
-  data?: Record<string, string>;
-  type?: string;
-};
+export type MgmtObject = ObjectWithData;
 
 export type Lookup = (key: RefKey) => MgmtObject | undefined;
 

@@ -1,5 +1,6 @@
-// Kubernetes meta types. ObjectMeta is owned by the API server (a CRD schema may not describe it), so it is a
-// hand-written TypeScript type; the other shared parts are schemas like every CRD field.
+// Kubernetes meta types, one definition each for the whole repository. ObjectMeta (and so KubeObject) is owned
+// by the API server (a CRD schema may not describe it), so it is a hand-written TypeScript type; the other
+// shared parts (ObjectReference...) are schemas like every CRD field.
 
 import { arr, int, looseObj, obj, opt, type Static, str, strEnum, strMap } from './schema.ts';
 
@@ -22,9 +23,12 @@ export interface ManagedFieldsEntry {
   subresource?: string;
 }
 
-/** metav1.ObjectMeta (the fields this project reads or writes). */
+/**
+ * metav1.ObjectMeta as the API server serves it (the fields this project reads or writes): every object has
+ * a name, so `name` is required. The one definition of the repository.
+ */
 export interface ObjectMeta {
-  name?: string;
+  name: string;
   generateName?: string;
   namespace?: string;
   uid?: string;
@@ -38,6 +42,39 @@ export interface ObjectMeta {
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
   managedFields?: ManagedFieldsEntry[];
+}
+
+/**
+ * An object as the API server serves it: apiVersion, kind and metadata with a name; the rest (spec, status,
+ * data...) unchecked. Typed kinds are `ObjectOf<...>` (e.g. `EventTrigger`), which are KubeObjects too.
+ */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/**
+ * An object read by reference where a ConfigMap or Secret may be (a lookup for valuesFrom, policyRefs,
+ * templateResourceRefs): their content fields, when present (Secret `data` is base64; `type` is the Secret
+ * type).
+ */
+export type ObjectWithData = KubeObject & {
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  type?: string;
+};
+
+/**
+ * Something that should be a Kubernetes object but that no API server has checked (a YAML document, a Lua
+ * result): any field may be missing. Every KubeObject is one.
+ */
+export interface UncheckedObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Partial<ObjectMeta>;
+  [field: string]: unknown;
 }
 
 /** corev1.ObjectReference (every field optional; atomic map for server-side apply, as upstream). */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeEventReportResources, type EventSource } from '@sveltos-ts/api';
+import { decodeEventReportResources, type EventSource, type KubeObject } from '@sveltos-ts/api';
 import { EvaluationError } from './errors.ts';
 import { compileEventSource, evaluateEventSource } from './eventsource.ts';
 import { LuaRuntime } from './lua/runtime.ts';
-import { groupByGVK, type KubeObject, PreparedObject } from './object.ts';
+import { groupByGVK, PreparedObject } from './object.ts';
 
 let lua: LuaRuntime;
 before(async () => {

@@ -9,21 +9,15 @@ import {
   type EventSource,
   type EventSourceSpec,
   encodeEventReportResources,
+  type ObjectReference,
   type ResourceSelector,
+  type UncheckedObject,
 } from '@sveltos-ts/api';
 import { type CELIssue, CompiledCEL } from './cel.ts';
 import { EvaluationError, type EvaluationErrorCode } from './errors.ts';
 import { compileLabelFilters, compileLabelSelector, type LabelPredicate } from './labels.ts';
 import type { LuaRuntime, LuaScript } from './lua/runtime.ts';
-import {
-  type GVK,
-  gvkKey,
-  type KubeObject,
-  type MatchingResource,
-  matchingResourceOf,
-  type PreparedObject,
-  prepare,
-} from './object.ts';
+import { type GVK, gvkKey, matchingResourceOf, type PreparedObject, prepare } from './object.ts';
 
 export interface CompileOptions {
   /** Needed when the EventSource has Lua (`evaluate` or `aggregatedSelection`). */
@@ -49,7 +43,7 @@ export interface SelectorVerdict {
 export interface EvaluationMessage {
   source: 'evaluate' | 'aggregatedSelection';
   selector?: number;
-  resource?: MatchingResource;
+  resource?: ObjectReference;
   message: string;
 }
 
@@ -59,12 +53,12 @@ export interface EvaluationIssue {
   /** true: the evaluation is incomplete (Lua failed); false: reported only (CEL rule counted as false). */
   fatal: boolean;
   selector?: number;
-  resource?: MatchingResource;
+  resource?: ObjectReference;
 }
 
 /** EventReport spec content produced by an evaluation. */
 export interface ReportContent {
-  matchingResources: MatchingResource[];
+  matchingResources: ObjectReference[];
   /** base64 of `{json}\n---` per object (upstream byte format); only with collectResources and matches. */
   resources?: string;
 }
@@ -73,7 +67,7 @@ export interface EventSourceEvaluation extends ReportContent {
   /** false when a Lua script failed: the result is incomplete and the last good report must be kept. */
   ok: boolean;
   /** The matching objects (after aggregatedSelection: what it returned). */
-  matched: KubeObject[];
+  matched: UncheckedObject[];
   messages: EvaluationMessage[];
   errors: EvaluationIssue[];
 }
@@ -147,7 +141,7 @@ export class CompiledSelector {
   }
 
   /** The per-object decision of this selector. */
-  evaluate(input: KubeObject | PreparedObject): SelectorVerdict {
+  evaluate(input: UncheckedObject | PreparedObject): SelectorVerdict {
     const obj = prepare(input);
     const no = (decidedBy: DecidedBy): SelectorVerdict => ({ matched: false, decidedBy, issues: [] });
     if (!this.appliesTo(obj)) return no('gvk');
@@ -256,8 +250,8 @@ export class CompiledEventSource {
   }
 
   /** Runs aggregatedSelection over the survivors (in report order); returns what the script selected. */
-  aggregate(survivors: readonly (KubeObject | PreparedObject)[]): {
-    resources: KubeObject[];
+  aggregate(survivors: readonly (UncheckedObject | PreparedObject)[]): {
+    resources: UncheckedObject[];
     message: string;
   } {
     if (!this.aggregation || !this.runtime) {
@@ -268,17 +262,17 @@ export class CompiledEventSource {
       this.aggregation,
       survivors.map((s) => prepare(s).lua(runtime, 1)),
     );
-    return { resources: r.resources as KubeObject[], message: r.message };
+    return { resources: r.resources as UncheckedObject[], message: r.message };
   }
 
   /** EventReport content for the matched objects. */
-  report(matched: readonly KubeObject[]): ReportContent {
+  report(matched: readonly UncheckedObject[]): ReportContent {
     return reportContent(matched, this.collectResources);
   }
 
   /** Evaluates every object and builds the report: `objectsByGVK` maps gvkKey() to that GVK's objects. */
   evaluate(
-    objectsByGVK: ReadonlyMap<string, readonly (KubeObject | PreparedObject)[]>,
+    objectsByGVK: ReadonlyMap<string, readonly (UncheckedObject | PreparedObject)[]>,
   ): EventSourceEvaluation {
     const messages: EvaluationMessage[] = [];
     const errors: EvaluationIssue[] = [...this.compileIssues];
@@ -321,7 +315,7 @@ export class CompiledEventSource {
         }
       }
       const ok = !errors.some((e) => e.fatal);
-      let matched: KubeObject[] = survivors.map((s) => s.raw);
+      let matched: UncheckedObject[] = survivors.map((s) => s.raw);
       if (ok && this.aggregation) {
         try {
           const r = this.aggregate(survivors);
@@ -353,7 +347,7 @@ function byNamespaceAndName(a: PreparedObject, b: PreparedObject): number {
 
 /** EventReport spec content: references of the matched objects and, with collectResources and at least one
  * match, the objects in the upstream byte format (base64). */
-export function reportContent(matched: readonly KubeObject[], collectResources: boolean): ReportContent {
+export function reportContent(matched: readonly UncheckedObject[], collectResources: boolean): ReportContent {
   const content: ReportContent = { matchingResources: matched.map(matchingResourceOf) };
   if (collectResources) {
     const resources = encodeEventReportResources(matched);
@@ -372,7 +366,7 @@ export function compileEventSource(
 /** One-shot evaluation of a whole EventSource (compiles, evaluates, frees the scripts). */
 export function evaluateEventSource(
   eventSource: EventSource,
-  objectsByGVK: ReadonlyMap<string, readonly KubeObject[]>,
+  objectsByGVK: ReadonlyMap<string, readonly UncheckedObject[]>,
   options: CompileOptions = {},
 ): EventSourceEvaluation {
   const compiled = compileEventSource(eventSource, options);

@@ -32,8 +32,6 @@ export {
   groupByGVK,
   gvkKey,
   gvkOf,
-  type KubeObject,
-  type MatchingResource,
   matchingResourceOf,
   PreparedObject,
   prepare,

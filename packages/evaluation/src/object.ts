@@ -1,16 +1,9 @@
 // A Kubernetes object prepared for evaluation: its identity and labels read once, and its CEL and Lua forms
 // built lazily and cached, so several EventSources (and re-evaluations) share one conversion.
 
-import { type ObjectMeta, splitApiVersion } from '@sveltos-ts/api';
+import { type ObjectReference, splitApiVersion, type UncheckedObject } from '@sveltos-ts/api';
 import { toCELValue } from './cel.ts';
 import type { LuaObject, LuaRuntime } from './lua/runtime.ts';
-
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-  [field: string]: unknown;
-}
 
 export interface GVK {
   group: string;
@@ -18,27 +11,19 @@ export interface GVK {
   kind: string;
 }
 
-/** EventReport `matchingResources` entry (corev1.ObjectReference fields; empty ones omitted as in Go). */
-export interface MatchingResource {
-  apiVersion?: string;
-  kind?: string;
-  namespace?: string;
-  name?: string;
-}
-
 /** Map key of a GVK: `group/version/kind` (the core group is empty: `/v1/Pod`). */
 export function gvkKey(gvk: GVK): string {
   return `${gvk.group}/${gvk.version}/${gvk.kind}`;
 }
 
-export function gvkOf(obj: KubeObject): GVK {
+export function gvkOf(obj: UncheckedObject): GVK {
   const { group, version } = splitApiVersion(typeof obj.apiVersion === 'string' ? obj.apiVersion : '');
   return { group, version, kind: typeof obj.kind === 'string' ? obj.kind : '' };
 }
 
 /** Groups objects by GVK key, keeping their order. */
-export function groupByGVK(objects: Iterable<KubeObject>): Map<string, KubeObject[]> {
-  const out = new Map<string, KubeObject[]>();
+export function groupByGVK(objects: Iterable<UncheckedObject>): Map<string, UncheckedObject[]> {
+  const out = new Map<string, UncheckedObject[]>();
   for (const o of objects) {
     const key = gvkKey(gvkOf(o));
     const list = out.get(key);
@@ -48,8 +33,9 @@ export function groupByGVK(objects: Iterable<KubeObject>): Map<string, KubeObjec
   return out;
 }
 
-export function matchingResourceOf(obj: KubeObject): MatchingResource {
-  const ref: MatchingResource = {};
+/** EventReport `matchingResources` entry: the object's reference, with empty fields omitted as in Go. */
+export function matchingResourceOf(obj: UncheckedObject): ObjectReference {
+  const ref: ObjectReference = {};
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const apiVersion = str(obj.apiVersion);
   const kind = str(obj.kind);
@@ -65,7 +51,7 @@ export function matchingResourceOf(obj: KubeObject): MatchingResource {
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 export class PreparedObject {
-  readonly raw: KubeObject;
+  readonly raw: UncheckedObject;
   readonly apiVersion: string;
   readonly kind: string;
   readonly namespace: string;
@@ -76,7 +62,7 @@ export class PreparedObject {
   private celValue: unknown;
   private luaObject: { runtime: LuaRuntime; object: LuaObject } | undefined;
 
-  constructor(raw: KubeObject) {
+  constructor(raw: UncheckedObject) {
     this.raw = raw;
     const meta = raw.metadata;
     this.apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
@@ -108,11 +94,11 @@ export class PreparedObject {
     this.luaObject = undefined;
   }
 
-  get ref(): MatchingResource {
+  get ref(): ObjectReference {
     return matchingResourceOf(this.raw);
   }
 }
 
-export function prepare(obj: KubeObject | PreparedObject): PreparedObject {
+export function prepare(obj: UncheckedObject | PreparedObject): PreparedObject {
   return obj instanceof PreparedObject ? obj : new PreparedObject(obj);
 }

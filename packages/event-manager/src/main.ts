@@ -8,6 +8,8 @@ await runControllerMain({
   description: 'Turns EventReports into ClusterProfiles (Sveltos event framework)',
   defaultMetricsPort: 8080,
   defaultNamespace: SVELTOS_NAMESPACE,
+  managesClusterStatus: true,
   // instantiated ConfigMaps/Secrets go where the manager runs, as upstream's NAMESPACE
-  setup: (manager, { namespace }) => addEventManager(manager, { namespace }),
+  setup: (manager, { namespace, manageClusterStatus }) =>
+    addEventManager(manager, { namespace, manageClusterStatus }),
 });

@@ -1,10 +1,10 @@
 // One informer per watched collection for a whole process, however many controllers read it
 // (controller-runtime's shared cache): two controllers asking for ConfigMaps share one list and one watch.
 
+import type { KubeObject } from '@sveltos-ts/api';
 import { Informer } from './informer.ts';
 import type { Logger } from './logger.ts';
 import type { RestClient } from './rest.ts';
-import type { KubeObject } from './types.ts';
 
 /** What is watched: a kind, optionally narrowed to a namespace and label/field selectors. */
 export interface WatchSpec {

@@ -1,3 +1,5 @@
+// the object types are defined once, in @sveltos-ts/api; re-exported for the client's users
+export type { KubeObject, ObjectMeta } from '@sveltos-ts/api';
 export { Backoff } from './backoff.ts';
 export { InformerCache, type InformerCacheOptions, type WatchSpec } from './cache.ts';
 export { codeForStatus, isKubeError, KubeError, type KubeErrorCode } from './errors.ts';
@@ -14,5 +16,5 @@ export {
   type ResourceInfo,
   RestClient,
 } from './rest.ts';
-export { type KubeObject, type ObjectList, type ObjectMeta, objectKey } from './types.ts';
+export { type ObjectList, objectKey } from './types.ts';
 export { type ReconcileResult, TerminalError, WorkQueue, type WorkQueueOptions } from './workqueue.ts';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeObject } from '@sveltos-ts/api';
 import { eventually, sharedTestEnv, TestEnv } from '@sveltos-ts/testenv';
 import { Informer, type InformerEvent, stripManagedFields } from './informer.ts';
 import { RestClient } from './rest.ts';
-import type { KubeObject } from './types.ts';
 
 type Seen = string;
 

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeObject } from '@sveltos-ts/api';
 import { Backoff } from './backoff.ts';
 import { codeForStatus, KubeError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { RestClient } from './rest.ts';
-import { type KubeObject, objectKey } from './types.ts';
+import { objectKey } from './types.ts';
 
 export type InformerEvent<T extends KubeObject> =
   | { type: 'add'; object: T }

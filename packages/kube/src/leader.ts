@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeObject } from '@sveltos-ts/api';
 import { KubeError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { RestClient } from './rest.ts';
-import type { KubeObject } from './types.ts';
 
 export interface Lease extends KubeObject {
   spec?: {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import type { KubeObject } from '@sveltos-ts/api';
 import { sharedTestEnv } from '@sveltos-ts/testenv';
 import { KubeError } from './errors.ts';
 import { RestClient } from './rest.ts';
-import type { KubeObject } from './types.ts';
 
 const namespace = `rest-${Date.now().toString(36)}`;
 let client: RestClient;

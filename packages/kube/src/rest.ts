@@ -1,7 +1,8 @@
 import { type HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import type { KubeObject } from '@sveltos-ts/api';
 import { type Dispatcher, fetch, type Response } from 'undici';
 import { codeForStatus, KubeError } from './errors.ts';
-import type { KubeObject, ObjectList } from './types.ts';
+import type { ObjectList } from './types.ts';
 
 /** Where a kind lives in the REST API, learnt from discovery. */
 export interface ResourceInfo {

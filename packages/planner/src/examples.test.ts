@@ -9,6 +9,7 @@ import {
   type EventReport,
   type EventTrigger,
   type ObjectReference,
+  type ObjectWithData,
   type SveltosCluster,
 } from '@sveltos-ts/api';
 import {
@@ -21,7 +22,7 @@ import {
 import { parse } from 'yaml';
 import { GENERATED_NAME_PATTERN } from './names.ts';
 import { collected, decode, run } from './test-fixtures.ts';
-import type { ConfigMap, KubeObject } from './types.ts';
+import type { ConfigMap } from './types.ts';
 
 const L = 'eventtrigger.lib.projectsveltos.io/';
 
@@ -45,8 +46,8 @@ const clusterRef = (namespace: string, name: string) => ({
 const trigger = (example: string): EventTrigger => exampleObject(example, 'EventTrigger') as EventTrigger;
 
 /** The management-cluster objects of an example, as the API server stores them. */
-const managementObjects = (example: string, file: string): KubeObject[] =>
-  exampleDocuments(example, file).map((o) => asStored(o) as KubeObject);
+const managementObjects = (example: string, file: string): ObjectWithData[] =>
+  exampleDocuments(example, file).map((o) => asStored(o) as ObjectWithData);
 
 /** A triggering object as the agent collects it: read back from the API server. */
 function collectedObject(o: ExampleObject, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -343,7 +344,7 @@ describe('example cross-cluster-service: destination cluster selector', () => {
       eventTrigger: trigger('cross-cluster-service'),
       cluster: source,
       report: collected([loadBalancer()], 'load-balancers-with-address'),
-      objects: testdataDocuments('cross-cluster-service', 'wrong-annotation.yaml') as KubeObject[],
+      objects: testdataDocuments('cross-cluster-service', 'wrong-annotation.yaml') as ObjectWithData[],
     });
     assert.deepEqual(p.configMaps, []);
     assert.deepEqual(p.clusterProfiles[0]?.spec?.policyRefs, [

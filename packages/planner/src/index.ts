@@ -12,7 +12,6 @@ export type {
   ConfigMap,
   EventContent,
   ExistingObjects,
-  KubeObject,
   Lookup,
   ObjectKey,
   Plan,

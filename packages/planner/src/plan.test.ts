@@ -1231,7 +1231,7 @@ describe('bad input', () => {
   it('an EventTrigger without a name, a cluster of an unknown kind or without a namespace', () => {
     const et = trigger({});
     rejects(
-      () => run({ eventTrigger: { ...et, metadata: {} }, report: twoServices() }),
+      () => run({ eventTrigger: { ...et, metadata: {} as never }, report: twoServices() }),
       'INVALID_INPUT',
       /needs metadata\.name/,
     );

@@ -21,6 +21,7 @@ import {
   type KustomizationRef,
   type LabelSelector,
   type ObjectMeta,
+  type ObjectWithData,
   type PolicyRef,
   SVELTOS_NAMESPACE,
   TEMPLATE_ANNOTATION,
@@ -47,7 +48,6 @@ import { clusterData, type DataFactory, manyData, oneData, Renderer } from './re
 import type {
   ConfigMap,
   ExistingObjects,
-  KubeObject,
   Lookup,
   ObjectKey,
   Plan,
@@ -142,7 +142,7 @@ function isEmptySelector(s: LabelSelector | undefined): boolean {
 }
 
 /** Drops absent values, empty lists and empty maps (Go's omitempty), keeping key order. */
-function compact(o: Record<string, unknown>): Record<string, unknown> {
+function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
     if (v === undefined) continue;
@@ -150,7 +150,7 @@ function compact(o: Record<string, unknown>): Record<string, unknown> {
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
     out[k] = v;
   }
-  return out;
+  return out as Partial<T>;
 }
 
 function sortedRecord(entries: Iterable<[string, string]>): Record<string, string> {
@@ -160,7 +160,7 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
 }
 
 /** Text values of a ConfigMap or Secret (Secret data base64-decoded, stringData on top). */
-function textData(kind: DataKind, obj: KubeObject): Record<string, string> {
+function textData(kind: DataKind, obj: ObjectWithData): Record<string, string> {
   if (kind === 'ConfigMap') return sortedRecord(Object.entries(obj.data ?? {}));
   const decoded = Object.entries(obj.data ?? {}).map(([k, v]): [string, string] => [
     k,
@@ -214,7 +214,7 @@ class Planner {
   private readonly owner: Labels;
   private readonly tenant: Labels;
 
-  private eventSourceName = '';
+  private eventSourceName: string;
   /** Ownership labels plus the EventSource (`eventreportname`): what every object of this pass carries. */
   private ownerWithSource: Labels = {};
   private readonly profiles = new Map<string, ClusterProfile>();
@@ -244,10 +244,11 @@ class Planner {
       clusterType: this.cluster.type,
     });
     this.tenant = tenantLabels(this.et.metadata.labels);
+    this.eventSourceName = input.eventSourceName ?? '';
   }
 
   run(): Plan {
-    this.eventSourceName = resolveEventSourceName(this.et, this.sourceCluster, this.templateEnv);
+    this.eventSourceName ||= resolveEventSourceName(this.et, this.sourceCluster, this.templateEnv);
     this.ownerWithSource = {
       ...this.owner,
       [EVENT_TRIGGER_EVENT_REPORT_NAME_LABEL]: labelValue(this.eventSourceName),
@@ -335,7 +336,7 @@ class Planner {
 
   // ---- lookups -------------------------------------------------------------------------------------------
 
-  private fetch(kind: string, namespace: string, name: string): KubeObject | undefined {
+  private fetch(kind: string, namespace: string, name: string): ObjectWithData | undefined {
     const key = { kind, namespace, name };
     this.references.set(JSON.stringify(key), key);
     const obj = this.lookupFn(key);
@@ -354,7 +355,7 @@ class Planner {
   }
 
   /** A ConfigMap/Secret passed through untouched must not need event data: only instantiation provides it. */
-  private checkNoEventData(kind: string, namespace: string, name: string, obj: KubeObject): void {
+  private checkNoEventData(kind: string, namespace: string, name: string, obj: ObjectWithData): void {
     if (kind !== 'ConfigMap' && kind !== 'Secret') return;
     for (const [key, text] of Object.entries(textData(kind, obj))) {
       const m = EVENT_DATA_USE.exec(text);
@@ -615,7 +616,7 @@ class Planner {
 
   private renderData(
     kind: DataKind,
-    obj: KubeObject,
+    obj: ObjectWithData,
     data: DataFactory,
     field: string,
   ): Record<string, string> {
@@ -646,7 +647,7 @@ class Planner {
     return secret;
   }
 
-  private meta(name: string, labels: Labels, source: KubeObject): ObjectMeta {
+  private meta(name: string, labels: Labels, source: ObjectWithData): ObjectMeta {
     const annotations = source.metadata?.annotations;
     return compact({
       name,
@@ -660,7 +661,7 @@ class Planner {
   /** A referenced ConfigMap/Secret with projectsveltos.io/instantiate → a new one with rendered data. */
   private instantiate(
     kind: DataKind,
-    obj: KubeObject,
+    obj: ObjectWithData,
     data: DataFactory,
     objectLabels: Labels,
     field: string,

@@ -5,19 +5,12 @@ import type {
   EventReport,
   EventTrigger,
   EventTriggerSpec,
+  ObjectWithData,
   SveltosCluster,
 } from '@sveltos-ts/api';
 import { lookupFrom } from './lookup.ts';
 import { plan } from './plan.ts';
-import type {
-  ConfigMap,
-  EventContent,
-  ExistingObjects,
-  KubeObject,
-  Plan,
-  PlanInput,
-  Secret,
-} from './types.ts';
+import type { ConfigMap, EventContent, ExistingObjects, Plan, PlanInput, Secret } from './types.ts';
 
 export const sveltosCluster: SveltosCluster = {
   apiVersion: 'lib.projectsveltos.io/v1beta1',
@@ -120,7 +113,7 @@ export interface Run {
   eventTrigger: EventTrigger;
   report?: EventReport | EventContent;
   cluster?: PlanInput['cluster'];
-  objects?: KubeObject[];
+  objects?: ObjectWithData[];
   existing?: ExistingObjects;
   options?: PlanInput['options'];
 }

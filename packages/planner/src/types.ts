@@ -8,6 +8,7 @@ import type {
   EventTrigger,
   ObjectMeta,
   ObjectReference,
+  ObjectWithData,
   SveltosCluster,
 } from '@sveltos-ts/api';
 import type { PlanWarning } from './errors.ts';
@@ -15,15 +16,17 @@ import type { PlanWarning } from './errors.ts';
 /** The cluster where the event happened, as read from the management cluster. */
 export type SourceCluster = SveltosCluster | CapiCluster;
 
-export interface ConfigMap {
+// Type literals, like the kinds of @sveltos-ts/api (`ObjectOf`), so that they are KubeObjects (and lookup
+// results) while excess fields in a literal are still caught.
+export type ConfigMap = {
   apiVersion: 'v1';
   kind: 'ConfigMap';
   metadata: ObjectMeta;
   data?: Record<string, string>;
   binaryData?: Record<string, string>;
-}
+};
 
-export interface Secret {
+export type Secret = {
   apiVersion: 'v1';
   kind: 'Secret';
   metadata: ObjectMeta;
@@ -31,19 +34,7 @@ export interface Secret {
   /** base64 values, as on the wire. */
   data?: Record<string, string>;
   stringData?: Record<string, string>;
-}
-
-/** Any object a lookup may return (ConfigMap, Secret, Flux source, ClusterProfile). */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-  /** ConfigMap/Secret content (Secret data is base64). */
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-  /** Secret type. */
-  type?: string;
-}
+};
 
 export interface ObjectKey {
   kind: string;
@@ -52,8 +43,9 @@ export interface ObjectKey {
   name: string;
 }
 
-/** Reads one management-cluster object; undefined when it does not exist. Must be free of side effects. */
-export type Lookup = (key: ObjectKey) => KubeObject | undefined;
+/** Reads one management-cluster object (ConfigMap, Secret, Flux source, ClusterProfile); undefined when it
+ * does not exist. Must be free of side effects. */
+export type Lookup = (key: ObjectKey) => ObjectWithData | undefined;
 
 /** The decoded content of an EventReport. */
 export interface EventContent {
@@ -92,6 +84,9 @@ export interface PlanInput {
   lookup: Lookup;
   existing?: ExistingObjects;
   options?: PlanOptions;
+  /** The EventSource name the caller already resolved for this cluster (`resolveEventSourceName`), so a
+   * reconcile resolves a templated name once; resolved here when absent. */
+  eventSourceName?: string;
 }
 
 export interface Plan {

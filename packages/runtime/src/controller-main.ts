@@ -1,11 +1,14 @@
 import { type Logger, type LogLevel, loadKubeConfig } from '@sveltos-ts/kube';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { addLeaderElectionFlags, type LeaderElectionFlags, leaderElectionConfig } from './flags.ts';
 import { Manager } from './manager.ts';
 import { ProcessRuntime } from './process.ts';
 
 /** What a management-cluster component's set-up receives besides the Manager. */
 export interface ControllerContext {
   logger: Logger;
+  /** --manage-cluster-status: probe SveltosClusters and write their readiness (one component should). */
+  manageClusterStatus: boolean;
   /** Where the component's own objects and its Lease live ($NAMESPACE, upstream's convention). */
   namespace: string;
 }
@@ -16,8 +19,16 @@ export interface ControllerMainOptions {
   defaultMetricsPort: number;
   /** Namespace used when $NAMESPACE is not set (upstream: projectsveltos). */
   defaultNamespace: string;
+  /** Whether this component probes SveltosClusters unless told otherwise. */
+  managesClusterStatus: boolean;
   /** Adds the component's controllers to the Manager (before it starts). */
   setup(manager: Manager, context: ControllerContext): void | Promise<void>;
+}
+
+function bool(value: string | undefined): boolean {
+  if (value === undefined || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError('expected true or false');
 }
 
 function port(value: string): number {
@@ -40,8 +51,8 @@ export function serveManager(runtime: ProcessRuntime, manager: Manager): void {
  * and exit code 1 with a logged reason when start-up fails.
  */
 export async function runControllerMain(options: ControllerMainOptions, argv = process.argv): Promise<void> {
-  const program = new Command(options.name)
-    .description(options.description)
+  const program = new Command(options.name).description(options.description);
+  program
     .option(
       '--kubeconfig <path>',
       'kubeconfig of the management cluster (default: in-cluster or ~/.kube/config)',
@@ -51,20 +62,40 @@ export async function runControllerMain(options: ControllerMainOptions, argv = p
       'port of /metrics, /healthz and /readyz (0: any free port)',
       port,
       options.defaultMetricsPort,
+    );
+  addLeaderElectionFlags(program)
+    .option(
+      '--webhook-port <port>',
+      'port of the HTTPS webhook server (when the component serves one)',
+      port,
+      9443,
     )
-    .option('--leader-elect', 'elect a leader through a Lease so only one replica reconciles', false)
+    .option(
+      '--webhook-cert-dir <dir>',
+      'directory holding tls.crt and tls.key of the webhook server (reloaded when they change)',
+      '/tmp/k8s-webhook-server/serving-certs',
+    )
+    .addOption(
+      new Option('--manage-cluster-status [bool]', 'probe SveltosClusters and write their readiness')
+        .argParser(bool)
+        .default(options.managesClusterStatus),
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .default('info'),
     )
     .parse(argv);
-  const flags = program.opts<{
-    kubeconfig?: string;
-    metricsPort: number;
-    leaderElect: boolean;
-    logLevel: LogLevel;
-  }>();
+  const flags = program.opts<
+    {
+      kubeconfig?: string;
+      metricsPort: number;
+      logLevel: LogLevel;
+      manageClusterStatus: boolean;
+      webhookPort: number;
+      webhookCertDir: string;
+    } & LeaderElectionFlags
+  >();
   const runtime = new ProcessRuntime({ name: options.name, logLevel: flags.logLevel });
   const namespace = process.env.NAMESPACE || options.defaultNamespace;
   try {
@@ -73,9 +104,14 @@ export async function runControllerMain(options: ControllerMainOptions, argv = p
       kubeConfig: loadKubeConfig({ file: flags.kubeconfig }),
       logger: runtime.logger,
       metrics: runtime.metrics,
-      leaderElection: flags.leaderElect ? { namespace } : undefined,
+      leaderElection: leaderElectionConfig(flags, { namespace }),
+      webhook: { port: flags.webhookPort, certDir: flags.webhookCertDir },
     });
-    await options.setup(manager, { logger: runtime.logger, namespace });
+    await options.setup(manager, {
+      logger: runtime.logger,
+      namespace,
+      manageClusterStatus: flags.manageClusterStatus,
+    });
     serveManager(runtime, manager);
     await runtime.listen(flags.metricsPort, '0.0.0.0');
     await manager.start();

@@ -13,6 +13,12 @@ export {
   serveManager,
 } from './controller-main.ts';
 export {
+  addLeaderElectionFlags,
+  type LeaderElectionFlags,
+  leaderElectionConfig,
+  parseDuration,
+} from './flags.ts';
+export {
   type ComponentSetup,
   type LeaderElectionConfig,
   type LeaderTerm,

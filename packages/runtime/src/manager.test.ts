@@ -2,11 +2,16 @@
 // cache, an outage longer than the renew deadline followed by a clean second term, and a failing term that
 // makes the replica unhealthy and gives the Lease up.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type KubeObject, RestClient } from '@sveltos-ts/kube';
 import { eventually, TestEnv } from '@sveltos-ts/testenv';
 import { watchInformer } from './controller.ts';
 import { Manager } from './manager.ts';
+import { conversionHandler } from './webhook.ts';
 
 const fastElection = { leaseDurationSeconds: 3, renewDeadlineMs: 2_000, retryPeriodMs: 250 };
 
@@ -108,6 +113,70 @@ describe('Manager', () => {
       failing = false;
       await eventually('a later term starts', () => manager.leading && manager.healthy() === true, 30_000);
       assert.ok(attempts >= 2);
+    } finally {
+      await manager.stop();
+    }
+  });
+
+  it('serves webhooks on every replica, over HTTPS with the certificate it is given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manager-webhook-'));
+    const cert = await env.mintServingCert(dir);
+    const manager = new Manager({
+      name: 'hooks',
+      kubeConfig: env.cluster('mgr').kubeConfig(),
+      // a follower: another identity holds the Lease, yet the webhook must answer
+      leaderElection: { namespace: 'default', name: 'held-elsewhere', ...fastElection },
+      webhook: { port: 0, host: '127.0.0.1', certDir: dir },
+    });
+    await admin.create({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'held-elsewhere', namespace: 'default' },
+      spec: {
+        holderIdentity: 'someone-else',
+        leaseDurationSeconds: 3600,
+        renewTime: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z'),
+      },
+    });
+    manager.webhook(
+      '/convert',
+      conversionHandler((o, to) => ({ ...o, apiVersion: to })),
+    );
+    await manager.start();
+    try {
+      assert.equal(manager.ready(), true);
+      assert.equal(manager.leading, false);
+      const review = {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'ConversionReview',
+        request: {
+          uid: 'u1',
+          desiredAPIVersion: 'example.io/v2',
+          objects: [{ apiVersion: 'example.io/v1', kind: 'Thing', metadata: { name: 'a' } }],
+        },
+      };
+      const answer = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port: manager.webhookPort,
+            path: '/convert',
+            method: 'POST',
+            ca: cert.caPem,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve(body));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(review));
+      });
+      const response = JSON.parse(answer) as { response: { uid: string; convertedObjects: KubeObject[] } };
+      assert.equal(response.response.uid, 'u1');
+      assert.equal(response.response.convertedObjects[0]!.apiVersion, 'example.io/v2');
     } finally {
       await manager.stop();
     }

@@ -24,6 +24,7 @@ import {
   type Watch,
 } from './controller.ts';
 import { type ControllerMetrics, controllerMetrics, leaderMetric } from './metrics.ts';
+import { type WebhookHandler, WebhookServer, type WebhookServerOptions } from './webhook.ts';
 
 export interface LeaderElectionConfig {
   /** Namespace of the Lease (upstream: the controller's own namespace). */
@@ -46,6 +47,8 @@ export interface ManagerOptions {
   metrics?: Registry | undefined;
   /** Off when undefined: the process reconciles as soon as its caches are synced. */
   leaderElection?: LeaderElectionConfig | undefined;
+  /** Where webhooks are served (port, certificate directory) if a component registers one. */
+  webhook?: WebhookServerOptions | undefined;
 }
 
 /** Something that runs only while this replica leads (started after the caches synced). */
@@ -88,6 +91,7 @@ export class Manager {
   readonly #leaderGauge;
   readonly #stopSignal = new AbortController();
   #registry: ClusterRegistry | undefined;
+  #webhooks: WebhookServer | undefined;
   #probeClusters: { probeIntervalMs?: number; fieldManager: string } | undefined;
   #elector: LeaderElector | undefined;
   #term: RunningTerm | undefined;
@@ -131,6 +135,21 @@ export class Manager {
     };
   }
 
+  /**
+   * Serves a webhook (a CRD conversion, an admission review) at `path` over HTTPS, on every replica — the
+   * API server calls whichever pod its Service picks. The server starts with the Manager.
+   */
+  webhook(path: string, handler: WebhookHandler): void {
+    if (this.#started) throw new Error(`webhook ${path} added after the Manager started`);
+    this.#webhooks ??= new WebhookServer({ ...this.#options.webhook, logger: this.logger });
+    this.#webhooks.handle(path, handler);
+  }
+
+  /** The port webhooks are served on, once started. */
+  get webhookPort(): number | undefined {
+    return this.#webhooks?.port;
+  }
+
   /** Kubernetes Events as `component` (one recorder per component, so repeated Events are written once). */
   recorder(component: string): EventRecorder {
     let recorder = this.#recorders.get(component);
@@ -164,6 +183,7 @@ export class Manager {
   /** Readiness (controller-runtime's): caches synced, whether or not this replica leads. */
   ready(): true | string {
     if (this.#stopSignal.signal.aborted) return 'stopping';
+    if (this.#webhooks && !this.#webhooks.ready()) return 'webhook server not serving';
     if (!this.#synced) {
       const pending = [...this.cache.pending(), ...(this.#registry?.synced() === false ? ['clusters'] : [])];
       return `caches not synced: ${pending.join(', ') || 'starting'}`;
@@ -183,6 +203,7 @@ export class Manager {
   async start(): Promise<void> {
     if (this.#started) throw new Error('Manager already started');
     this.#started = true;
+    await this.#webhooks?.start();
     this.cache.start();
     const stopped = new Promise<void>((resolve) =>
       this.#stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -311,6 +332,7 @@ export class Manager {
     await this.#transitions;
     await this.#registry?.stop();
     await this.cache.stop();
+    await this.#webhooks?.stop();
     this.#controllerMetrics.release();
   }
 }

@@ -7,7 +7,14 @@
 import { CLUSTER_TYPES, type ClusterType } from '@sveltos-ts/api';
 import { LuaRuntime } from '@sveltos-ts/evaluation';
 import { type LogLevel, loadKubeConfig } from '@sveltos-ts/kube';
-import { Manager, ProcessRuntime, serveManager } from '@sveltos-ts/runtime';
+import {
+  addLeaderElectionFlags,
+  type LeaderElectionFlags,
+  leaderElectionConfig,
+  Manager,
+  ProcessRuntime,
+  serveManager,
+} from '@sveltos-ts/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SveltosAgent } from './agent.ts';
 import { fileBackedClient } from './credentials.ts';
@@ -15,7 +22,7 @@ import { evaluationCompiler } from './evaluator.ts';
 import { AgentFleet } from './fleet.ts';
 import { agentMetrics } from './metrics.ts';
 
-interface Flags {
+interface Flags extends LeaderElectionFlags {
   hosting: 'managed' | 'management';
   kubeconfig?: string;
   managementKubeconfig?: string;
@@ -23,7 +30,6 @@ interface Flags {
   clusterName?: string;
   clusterType: ClusterType;
   metricsPort: number;
-  leaderElect: boolean;
   leaderElectionNamespace: string;
   coalesceMs: number;
   logLevel: LogLevel;
@@ -69,7 +75,6 @@ const program = new Command('sveltos-agent')
       .default('Sveltos'),
   )
   .option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz', integer, 8080)
-  .option('--leader-elect', 'run only while holding the Lease (for several replicas)', false)
   .option('--leader-election-namespace <ns>', 'namespace of the Lease', 'projectsveltos')
   .option('--coalesce-ms <ms>', 'window in which changes are evaluated together', integer, 30)
   .addOption(
@@ -97,7 +102,7 @@ async function main(flags: Flags): Promise<void> {
     kubeConfig: loadKubeConfig({ file: flags.kubeconfig }),
     logger: runtime.logger,
     metrics: runtime.metrics,
-    leaderElection: flags.leaderElect ? { namespace: flags.leaderElectionNamespace, name: lease } : undefined,
+    leaderElection: leaderElectionConfig(flags, { namespace: flags.leaderElectionNamespace, name: lease }),
   });
   const compile = evaluationCompiler(await LuaRuntime.create());
   // management hosting: the registered clusters (the event-manager owns their status; this reads it)
@@ -143,6 +148,7 @@ async function main(flags: Flags): Promise<void> {
   await manager.start();
 }
 
+addLeaderElectionFlags(program);
 program.parse();
 main(program.opts<Flags>()).catch((error: unknown) => {
   console.error(`sveltos-agent: ${(error as Error).message}`);

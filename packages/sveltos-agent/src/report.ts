@@ -5,21 +5,15 @@ import {
   eventReportLabels,
   eventReportName,
   goJson,
+  type KubeObject,
+  type ObjectReference,
 } from '@sveltos-ts/api';
-import type { KubeObject } from '@sveltos-ts/kube';
 
 /** The cluster an agent speaks for, as registered in the management cluster. */
 export interface ClusterIdentity {
   namespace: string;
   name: string;
   type: ClusterType;
-}
-
-export interface ObjectReference {
-  apiVersion?: string;
-  kind?: string;
-  namespace?: string;
-  name?: string;
 }
 
 /**

@@ -1,6 +1,5 @@
-import type { EventSource } from '@sveltos-ts/api';
+import type { EventSource, ObjectReference } from '@sveltos-ts/api';
 import type { KubeObject } from '@sveltos-ts/kube';
-import type { ObjectReference } from './report.ts';
 import type { Gvk } from './shared-informers.ts';
 
 /** One object against one selector's per-object rules. */

@@ -124,7 +124,7 @@ func chainFuncs() template.FuncMap {
 }
 
 // addonResourceFuncs is the addon-controller flavour: objects are named by templateResourceRefs
-// identifier and live in the shared MgmtResources map.
+// identifier and live in the MgmtResources map of the dot.
 func addonResourceFuncs(state *contextState) template.FuncMap {
 	funcs := chainFuncs()
 	funcs["getResource"] = func(id string) map[string]interface{} {

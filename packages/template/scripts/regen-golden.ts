@@ -25,6 +25,20 @@ interface OracleResult extends CaseResult {
   id: string;
 }
 
+/** Renders cases with the oracle binary (files under ~/.cache named after `tag`); results in case order. */
+export function renderWithOracle(bin: string, cases: CaseDef[], tag: string): CaseResult[] {
+  const input = join(cacheDir, `${tag}.cases.json`);
+  const output = join(cacheDir, `${tag}.golden.json`);
+  writeFileSync(input, JSON.stringify({ cases }));
+  execFileSync(bin, ['render', input, output], { stdio: 'inherit' });
+  const results = JSON.parse(readFileSync(output, 'utf8')) as OracleResult[];
+  return cases.map((c, i) => {
+    const r = results[i];
+    if (r?.id !== c.id) throw new Error(`oracle result order mismatch at ${c.id}`);
+    return r.output !== undefined ? { output: r.output } : { error: r.error! };
+  });
+}
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const files = readdirSync(casesDir)
@@ -39,16 +53,8 @@ async function main(): Promise<void> {
       if (seen.has(c.id)) throw new Error(`duplicate case id ${c.id}`);
       seen.add(c.id);
     }
-    const input = join(cacheDir, `${category}.cases.json`);
-    const output = join(cacheDir, `${category}.golden.json`);
-    writeFileSync(input, JSON.stringify({ cases: mod.cases }));
-    execFileSync(bin, ['render', input, output], { stdio: 'inherit' });
-    const results = JSON.parse(readFileSync(output, 'utf8')) as OracleResult[];
-    const golden: GoldenCase[] = mod.cases.map((c, i) => {
-      const r = results[i]!;
-      if (r.id !== c.id) throw new Error(`oracle result order mismatch at ${c.id}`);
-      return { ...c, expected: r.output !== undefined ? { output: r.output } : { error: r.error! } };
-    });
+    const results = renderWithOracle(bin, mod.cases, category);
+    const golden: GoldenCase[] = mod.cases.map((c, i) => ({ ...c, expected: results[i]! }));
     writeFileSync(join(goldenDir, `${category}.json`), JSON.stringify(golden, null, 1) + '\n');
     console.log(`${category}: ${golden.length} cases`);
   }

@@ -3,7 +3,7 @@
 import { FuncError } from './errors.ts';
 import { formatValue, isPrintRune, sprint, sprintf, sprintln } from './fmt.ts';
 import { def, type FuncDef } from './functypes.ts';
-import { GoInt, GoMap, goInt, truth, typeName, type Value } from './value.ts';
+import { GoInt, GoMap, goInt, truth, typeName, type Value, zeroElem } from './value.ts';
 
 type BasicKind = 'bool' | 'int' | 'uint' | 'float' | 'string' | 'invalid';
 
@@ -86,12 +86,18 @@ const noFlags = {
   prec: undefined,
 };
 
+/** The type name after Go's indirect(): len and index report the pointed-to type. */
+function indirectTypeName(v: Value): string {
+  const name = typeName(v);
+  return name.startsWith('*') ? name.slice(1) : name;
+}
+
 function length(v: Value): Value {
   if (v === null || v === undefined) throw new FuncError('len of nil pointer');
   if (typeof v === 'string') return goInt('int', Buffer.byteLength(v, 'utf8'));
   if (v instanceof Map) return goInt('int', v.size);
   if (Array.isArray(v)) return goInt('int', v.length);
-  throw new FuncError(`len of type ${typeName(v)}`);
+  throw new FuncError(`len of type ${indirectTypeName(v)}`);
 }
 
 function indexArg(index: Value, cap: number): number {
@@ -121,10 +127,9 @@ function index(args: Value[]): Value {
     } else if (item instanceof Map) {
       if (key === null || key === undefined) throw new FuncError('value is nil; should be of type string');
       if (typeof key !== 'string') throw new FuncError(`value has type ${typeName(key)}; should be string`);
-      const elemString: boolean = item instanceof GoMap && item.elemType === 'string';
-      item = item.has(key) ? (item.get(key) ?? null) : elemString ? '' : null;
+      item = item.has(key) ? (item.get(key) ?? null) : zeroElem(item);
     } else {
-      throw new FuncError(`can't index item of type ${typeName(item)}`);
+      throw new FuncError(`can't index item of type ${indirectTypeName(item)}`);
     }
   }
   return item;

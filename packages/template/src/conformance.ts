@@ -1,5 +1,7 @@
-// The conformance harness shared by the golden test, the golden regeneration script and the benchmark:
+// The conformance harness used by the golden test, the golden regeneration script and the benchmark:
 // case definitions, their typed data (same typing rules as the Go oracle), and rendering a case.
+import { isDeepStrictEqual } from 'node:util';
+import { toValidUTF8 } from './bytes.ts';
 import {
   addonData,
   eventManyData,
@@ -176,4 +178,65 @@ export function renderCase(c: CaseDef): CaseResult {
     if (e instanceof TemplateError) return { error: { phase: 'exec', message: e.message } };
     throw e;
   }
+}
+
+/** A deviation entry: a case id (or an id prefix ending in *) and the deviation (D1, D2, ...) it belongs to. */
+export interface DeviationEntry {
+  pattern: string;
+  id: string;
+}
+
+/** Reads the `Cases:` lines of docs/template-deviations.md. */
+export function parseDeviations(doc: string): DeviationEntry[] {
+  const out: DeviationEntry[] = [];
+  let current = '';
+  for (const line of doc.split('\n')) {
+    const heading = /^## (D\d+)/.exec(line);
+    if (heading) current = heading[1]!;
+    const cases = /^Cases: (.*)$/.exec(line);
+    if (cases && current)
+      for (const m of cases[1]!.matchAll(/`([^`]+)`/g)) out.push({ pattern: m[1]!, id: current });
+  }
+  return out;
+}
+
+/** The deviation a case id is listed under, if any. */
+export function deviationFor(id: string, list: DeviationEntry[]): string | undefined {
+  return list.find((d) =>
+    d.pattern.endsWith('*') ? id.startsWith(d.pattern.slice(0, -1)) : id === d.pattern,
+  )?.id;
+}
+
+function normalize(r: CaseResult): CaseResult {
+  return r.output !== undefined ? { output: toValidUTF8(r.output) } : r;
+}
+
+/**
+ * Renders every case and compares it with Go's recorded result (in full, or against `shape` for time and
+ * random functions). Returns one message per difference not covered by a listed deviation.
+ */
+export function compareWithGolden(golden: GoldenCase[], deviations: DeviationEntry[]): string[] {
+  const failures: string[] = [];
+  for (const c of golden) {
+    let actual: CaseResult;
+    try {
+      actual = normalize(renderCase(c));
+    } catch (e) {
+      failures.push(`${c.id}: crashed: ${(e as Error).stack}`);
+      continue;
+    }
+    if (c.shape !== undefined) {
+      const re = new RegExp(`^(?:${c.shape})$`, 's');
+      const goOk = c.expected.output !== undefined && re.test(c.expected.output);
+      const tsOk = actual.output !== undefined && re.test(actual.output);
+      if (!goOk || !tsOk)
+        failures.push(
+          `${c.id}: shape mismatch: go=${JSON.stringify(c.expected)} ts=${JSON.stringify(actual)}`,
+        );
+      continue;
+    }
+    if (isDeepStrictEqual(actual, c.expected) || deviationFor(c.id, deviations) !== undefined) continue;
+    failures.push(`${c.id}:\n  go: ${JSON.stringify(c.expected)}\n  ts: ${JSON.stringify(actual)}`);
+  }
+  return failures;
 }

@@ -20,7 +20,18 @@ import {
   type VariableNode,
   type WithNode,
 } from './parse.ts';
-import { GoInt, GoMap, GoObject, GoStruct, GoTime, goInt, truth, typeName, type Value } from './value.ts';
+import {
+  GoInt,
+  GoMap,
+  GoObject,
+  GoStruct,
+  GoTime,
+  goInt,
+  truth,
+  typeName,
+  type Value,
+  zeroElem,
+} from './value.ts';
 
 export type MissingKey = 'error' | 'default' | 'invalid' | 'zero';
 
@@ -272,7 +283,7 @@ export class Executor {
       } else if (val === undefined || val === null) {
         // nothing to iterate: fall through to else
       } else {
-        this.at(node.pipe);
+        // Go reports the node evaluated last (not the pipeline), like every error after evaluation.
         this.fail(`range can't iterate over ${formatValue(val, 'v', plainFlags, 0)}`);
       }
       if (!ran && node.elseList) this.walk(dot, dotIface, node.elseList);
@@ -423,6 +434,10 @@ export class Executor {
     if (receiver instanceof GoObject) {
       const method = receiver.methods[name];
       if (method !== undefined) {
+        // Like Go's evalCall, the argument count is checked before any argument is evaluated.
+        const numIn = args.length - 1 + (final === MISSING ? 0 : 1);
+        if (numIn !== method.length)
+          this.fail(`wrong number of args for ${name}: want ${method.length} got ${numIn}`);
         const argv = args.slice(1).map((a) => this.evalArgSlot(dot, false, a).value);
         if (final !== MISSING) argv.push(final);
         try {
@@ -447,7 +462,7 @@ export class Executor {
             this.fail(`map has no entry for key ${JSON.stringify(name)}`);
             break;
           case 'zero':
-            return { value: elemIface ? null : zeroOf(receiver as GoMap), iface: elemIface };
+            return { value: elemIface ? null : zeroElem(receiver), iface: elemIface };
           default:
             return { value: undefined, iface: false };
         }
@@ -648,16 +663,6 @@ function nilMapValue(): GoMap {
   const m = new GoMap();
   m.isNil = true;
   return m;
-}
-
-function zeroOf(m: GoMap): Value {
-  switch (m.elemType) {
-    case 'string':
-      return '';
-    case 'interface {}':
-      return null;
-  }
-  return null;
 }
 
 function sliceIsIface(list: Value[]): boolean {

@@ -89,25 +89,65 @@ function fixedDigits(f: number, frac: number): string {
   return BigInt(Math.round(abs)).toString() + (frac > 0 ? '.' + '0'.repeat(frac) : '');
 }
 
+/** The exact decimal expansion of a finite positive float: value = 0.digits * 10^point. */
+function exactDecimal(abs: number): { digits: string; point: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, abs);
+  const bits = view.getBigUint64(0);
+  let exp = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  if (exp === 0) exp = 1;
+  else mant |= 1n << 52n;
+  exp -= 1075; // value = mant * 2^exp
+  let digits: string;
+  let point: number;
+  if (exp >= 0) {
+    digits = (mant << BigInt(exp)).toString();
+    point = digits.length;
+  } else {
+    digits = (mant * 5n ** BigInt(-exp)).toString();
+    point = digits.length + exp;
+  }
+  const trimmed = digits.replace(/0+$/, '');
+  return { digits: trimmed, point };
+}
+
+/**
+ * `n` significant digits of a finite positive float, rounded half to even on its exact value (as strconv;
+ * JavaScript's toExponential/toPrecision round exact ties up). Returns digits (length n) and exponent.
+ */
+function roundedDigits(abs: number, n: number): { digits: string; exp: number } {
+  const { digits, point } = exactDecimal(abs);
+  if (digits.length <= n) return { digits: digits.padEnd(n, '0'), exp: point - 1 };
+  const head = digits.slice(0, n);
+  const next = digits.charCodeAt(n) - 48;
+  const tail = digits.slice(n + 1);
+  const up = next > 5 || (next === 5 && (/[1-9]/.test(tail) || (Number(head[n - 1] ?? '0') & 1) === 1));
+  if (!up) return { digits: head, exp: point - 1 };
+  const bumped = (BigInt(head) + 1n).toString();
+  if (bumped.length > n) return { digits: bumped.slice(0, n), exp: point };
+  return { digits: bumped.padStart(n, '0'), exp: point - 1 };
+}
+
 function formatE(f: number, prec: number, letter: string): string {
   const abs = Math.abs(f);
-  let s: string;
-  if (abs === 0) s = (0).toExponential(prec);
+  let mant: string;
+  let exp = 0;
+  if (abs === 0) mant = prec > 0 ? '0.' + '0'.repeat(prec) : '0';
   else {
-    // toExponential rounds ties away from zero; re-derive via fixed digits when the value is a tie.
-    s = abs.toExponential(prec);
+    const r = roundedDigits(abs, prec + 1);
+    mant = prec > 0 ? `${r.digits[0]}.${r.digits.slice(1)}` : r.digits;
+    exp = r.exp;
   }
-  const e = s.indexOf('e');
-  return sign(f) + s.slice(0, e) + expSuffix(Number(s.slice(e + 1)), letter);
+  return sign(f) + mant + expSuffix(exp, letter);
 }
 
 function formatG(f: number, prec: number, letter: string, sharp: boolean): string {
   if (f === 0) return sign(f) + (sharp ? '0.' + '0'.repeat(Math.max(prec - 1, 0)) : '0');
   const p = prec === 0 ? 1 : prec;
-  const s = Math.abs(f).toExponential(p - 1);
-  const e = s.indexOf('e');
-  const exp = Number(s.slice(e + 1));
-  let digits = s.slice(0, e).replace('.', '');
+  const r = roundedDigits(Math.abs(f), p);
+  const exp = r.exp;
+  let digits = r.digits;
   if (!sharp) digits = digits.replace(/0+$/, '') || '0';
   let eprec = p;
   if (eprec > digits.length && digits.length >= exp + 1) eprec = digits.length;
@@ -115,7 +155,9 @@ function formatG(f: number, prec: number, letter: string, sharp: boolean): strin
     const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits + (sharp ? '.' : '');
     return sign(f) + mant + expSuffix(exp, letter);
   }
-  return sign(f) + plainDecimal(digits, exp + 1);
+  const plain = plainDecimal(digits, exp + 1);
+  // %#g keeps a decimal point even when no fraction digit is left ("%#.1g" of 2 is "2.").
+  return sign(f) + (sharp && !plain.includes('.') ? plain + '.' : plain);
 }
 
 const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
@@ -262,6 +304,97 @@ function validRune(n: bigint): number {
   return n < 0n || n > 0x10ffffn || (n >= 0xd800n && n <= 0xdfffn) ? 0xfffd : Number(n);
 }
 
+/** The IEEE 754 parts of a finite float64 as strconv sees them: value = mant * 2^(exp-52). */
+function floatParts(v: number): { neg: boolean; mant: bigint; exp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, v);
+  const bits = view.getBigUint64(0);
+  const neg = bits >> 63n === 1n;
+  let exp = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  if (exp === 0) exp++;
+  else mant |= 1n << 52n;
+  return { neg, mant, exp: exp - 1023 };
+}
+
+/** strconv.FormatFloat(v, 'x'|'X', prec, 64): -0x1.yyyp±dd. */
+function formatHexFloat(v: number, prec: number, verb: string): string {
+  let { neg, mant, exp } = floatParts(v);
+  if (mant === 0n) exp = 0;
+  mant <<= 8n;
+  while (mant !== 0n && (mant & (1n << 60n)) === 0n) {
+    mant <<= 1n;
+    exp--;
+  }
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & ((1n << 60n) - 1n);
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant <<= 60n - shift;
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n;
+      exp++;
+    }
+  }
+  const digit = (d: bigint): string => {
+    const h = d.toString(16);
+    return verb === 'X' ? h.toUpperCase() : h;
+  };
+  let out = (neg ? '-' : '') + '0' + verb + String((mant >> 60n) & 1n);
+  mant = (mant << 4n) & ((1n << 64n) - 1n);
+  if (prec < 0 && mant !== 0n) {
+    out += '.';
+    while (mant !== 0n) {
+      out += digit((mant >> 60n) & 15n);
+      mant = (mant << 4n) & ((1n << 64n) - 1n);
+    }
+  } else if (prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++) {
+      out += digit((mant >> 60n) & 15n);
+      mant = (mant << 4n) & ((1n << 64n) - 1n);
+    }
+  }
+  out += (verb === 'X' ? 'P' : 'p') + (exp < 0 ? '-' : '+');
+  const e = Math.abs(exp);
+  return out + (e < 100 ? String(e).padStart(2, '0') : String(e));
+}
+
+/** fmt's # flag on %x: keeps a decimal point and pads significant digits (counting Go's quirks). */
+function sharpHexFloat(s: string, digits: number): string {
+  const signed = s.startsWith('-') ? s : '+' + s;
+  let num = signed;
+  let tail = '';
+  let hasPoint = false;
+  let sawNonzero = false;
+  for (let i = 1; i < num.length; i++) {
+    const c = num[i]!;
+    if (c === '.') hasPoint = true;
+    else if (c === 'p' || c === 'P') {
+      tail = num.slice(i);
+      num = num.slice(0, i);
+      break;
+    } else {
+      if (c !== '0') sawNonzero = true;
+      if (sawNonzero) digits--;
+    }
+  }
+  if (!hasPoint) {
+    if (num.length === 2 && num[1] === '0') digits--;
+    num += '.';
+  }
+  num += '0'.repeat(Math.max(0, digits)) + tail;
+  return signed === s ? num : num.slice(1);
+}
+
+/** strconv.FormatFloat(v, 'b', -1, 64): -ddddp±ddd. */
+function formatBinaryFloat(v: number): string {
+  const { neg, mant, exp } = floatParts(v);
+  const e = exp - 52;
+  return (neg ? '-' : '') + mant.toString() + 'p' + (e >= 0 ? '+' : '') + String(e);
+}
+
 function fmtFloat(v: number, verb: string, f: Flags): string {
   let s: string;
   const special = specialFloat(v);
@@ -289,6 +422,14 @@ function fmtFloat(v: number, verb: string, f: Flags): string {
     case 'F':
       s = sign(v) + fixedDigits(v, f.prec ?? 6);
       if (f.sharp && !s.includes('.')) s += '.';
+      break;
+    case 'x':
+    case 'X':
+      s = formatHexFloat(v, f.prec ?? -1, verb);
+      if (f.sharp) s = sharpHexFloat(s, verb === 'x' ? (f.prec ?? 6) : 0);
+      break;
+    case 'b':
+      s = formatBinaryFloat(v);
       break;
     default:
       return badVerb(verb, v, f);
@@ -417,12 +558,67 @@ export function sprintln(args: Value[]): string {
 
 /** fmt.Sprintf with Go's verbs, flags, width/precision (including `*`) and error annotations. */
 export function sprintf(format: string, args: Value[]): string {
+  // A port of fmt's doPrintf: argument indexes, goodArgNum/afterIndex, BADINDEX/BADWIDTH/BADPREC.
   let out = '';
   let argi = 0;
   let reordered = false;
+  let afterIndex = false;
+  let goodArgNum = true;
   let i = 0;
-  const n = format.length;
-  while (i < n) {
+  const end = format.length;
+  const tooLarge = (x: number): boolean => x > 1e6 || x < -1e6;
+  /** Go's parsenum over format[start:stop]. */
+  const parsenum = (start: number, stop: number): { num: number; isnum: boolean; newi: number } => {
+    if (start >= stop) return { num: 0, isnum: false, newi: stop };
+    let num = 0;
+    let isnum = false;
+    let k = start;
+    for (; k < stop && format[k]! >= '0' && format[k]! <= '9'; k++) {
+      if (tooLarge(num)) return { num: 0, isnum: false, newi: stop };
+      num = num * 10 + (format.charCodeAt(k) - 48);
+      isnum = true;
+    }
+    return { num, isnum, newi: k };
+  };
+  /** Go's argNumber: a bracketed [n] at format[i]; updates argi, i and goodArgNum, returns found. */
+  const argNumber = (): boolean => {
+    if (i >= end || format[i] !== '[') return false;
+    reordered = true;
+    let wid = 1;
+    let ok = false;
+    let index = 0;
+    if (end - i >= 3) {
+      for (let k = i + 1; k < end; k++) {
+        if (format[k] === ']') {
+          const r = parsenum(i + 1, k);
+          wid = k - i + 1;
+          if (r.isnum && r.newi === k) {
+            ok = true;
+            index = r.num - 1;
+          }
+          break;
+        }
+      }
+    }
+    if (ok && index >= 0 && index < args.length) {
+      argi = index;
+      i += wid;
+      return true;
+    }
+    goodArgNum = false;
+    i += wid;
+    return ok;
+  };
+  /** Go's intFromArg for * width/precision. */
+  const intFromArg = (): number | undefined => {
+    if (argi >= args.length) return undefined;
+    const a = args[argi++];
+    if (!(a instanceof GoInt)) return undefined;
+    const n = Number(a.value);
+    return tooLarge(n) ? undefined : n;
+  };
+  while (i < end) {
+    goodArgNum = true;
     const pct = format.indexOf('%', i);
     if (pct < 0) {
       out += format.slice(i);
@@ -431,7 +627,7 @@ export function sprintf(format: string, args: Value[]): string {
     out += format.slice(i, pct);
     i = pct + 1;
     const f: Flags = { ...noFlags };
-    for (; i < n; i++) {
+    for (; i < end; i++) {
       const c = format[i];
       if (c === '+') f.plus = true;
       else if (c === '-') {
@@ -442,66 +638,55 @@ export function sprintf(format: string, args: Value[]): string {
       else if (c === '0') f.zero = !f.minus;
       else break;
     }
-    // Argument index [n].
-    const readIndex = (): void => {
-      if (format[i] !== '[') return;
-      reordered = true;
-      const close = format.indexOf(']', i);
-      const idx = Number(format.slice(i + 1, close));
-      if (close > i && Number.isInteger(idx) && idx >= 1) {
-        argi = idx - 1;
-        i = close + 1;
-      }
-    };
-    readIndex();
-    if (format[i] === '*') {
+    afterIndex = argNumber();
+    if (i < end && format[i] === '*') {
       i++;
-      const w = args[argi++];
-      if (w instanceof GoInt) {
-        f.width = Number(w.value);
-        if (f.width < 0) {
+      const w = intFromArg();
+      if (w === undefined) out += '%!(BADWIDTH)';
+      else {
+        f.width = w;
+        if (w < 0) {
+          f.width = -w;
           f.minus = true;
-          f.width = -f.width;
+          f.zero = false;
         }
-      } else out += '%!(BADWIDTH)';
+      }
+      afterIndex = false;
     } else {
-      const m = /^\d+/.exec(format.slice(i));
-      if (m) {
-        f.width = Number(m[0]);
-        i += m[0].length;
+      const r = parsenum(i, end);
+      i = r.newi;
+      if (r.isnum) {
+        f.width = r.num;
+        if (afterIndex) goodArgNum = false;
       }
     }
-    if (format[i] === '.') {
+    if (i + 1 < end && format[i] === '.') {
       i++;
-      readIndex();
-      if (format[i] === '*') {
+      if (afterIndex) goodArgNum = false;
+      afterIndex = argNumber();
+      if (i < end && format[i] === '*') {
         i++;
-        const p = args[argi++];
-        if (p instanceof GoInt && p.value >= 0n) f.prec = Number(p.value);
-        else out += '%!(BADPREC)';
+        const p = intFromArg();
+        if (p === undefined || p < 0) out += '%!(BADPREC)';
+        else f.prec = p;
+        afterIndex = false;
       } else {
-        const m = /^\d+/.exec(format.slice(i));
-        f.prec = m ? Number(m[0]) : 0;
-        if (m) i += m[0].length;
+        const r = parsenum(i, end);
+        i = r.newi;
+        f.prec = r.isnum ? r.num : 0;
       }
     }
-    readIndex();
-    if (i >= n) {
+    if (!afterIndex) afterIndex = argNumber();
+    if (i >= end) {
       out += '%!(NOVERB)';
       break;
     }
     const verb = String.fromCodePoint(format.codePointAt(i)!);
     i += verb.length;
-    if (verb === '%') {
-      out += '%';
-      continue;
-    }
-    if (argi >= args.length) {
-      out += `%!${verb}(MISSING)`;
-      continue;
-    }
-    const arg = args[argi++];
-    out += formatArg(arg, verb, f);
+    if (verb === '%') out += '%';
+    else if (!goodArgNum) out += `%!${verb}(BADINDEX)`;
+    else if (argi >= args.length) out += `%!${verb}(MISSING)`;
+    else out += formatArg(args[argi++], verb, f);
   }
   if (!reordered && argi < args.length) {
     out +=
@@ -538,10 +723,7 @@ function goSyntax(v: Value): string {
   if (v === null || v === undefined) return '<nil>';
   if (typeof v === 'string') return goQuote(v);
   if (typeof v === 'boolean') return String(v);
-  if (typeof v === 'number') {
-    const s = formatFloatShortest(v);
-    return /[.eIN]/.test(s) ? s : s + '.0';
-  }
+  if (typeof v === 'number') return formatFloatShortest(v);
   if (v instanceof GoInt)
     return v.kind === 'int' || v.kind === 'int64' ? v.value.toString() : '0x' + v.value.toString(16);
   if (v instanceof Map) {

@@ -11,7 +11,7 @@ export interface JSONOptions {
   escapeHTML: boolean;
 }
 
-function quoteJSON(s: string, escapeHTML: boolean): string {
+export function quoteJSON(s: string, escapeHTML: boolean): string {
   let out = '"';
   for (const ch of toValidUTF8(s)) {
     const cp = ch.codePointAt(0)!;

@@ -901,7 +901,14 @@ export class Parser {
       n.isInt = n.isUint = n.isFloat = true;
       return n;
     }
-    if (item.type === 'complex' || text.endsWith('i'))
+    // Go makes an imaginary constant only when the text before the i parses as a float; otherwise the
+    // number is illegal.
+    const imag = text.slice(0, -1);
+    const imagIsFloat =
+      text.endsWith('i') &&
+      parseGoFloat(imag) !== undefined &&
+      (!/^[+-]?0[xXbBoO]/.test(imag) || /^[+-]?0[xX].*[pP]/.test(imag));
+    if (item.type === 'complex' || imagIsFloat)
       this.fail(`complex numbers are not supported: ${JSON.stringify(text)}`);
     const asInt = parseGoInt(text);
     if (asInt !== undefined) {

@@ -10,6 +10,7 @@ import {
   randomUUID,
   scryptSync,
 } from 'node:crypto';
+import { b64Alphabet, decodeBase } from './base-encoding.ts';
 import { fromBytes, toBytes } from './bytes.ts';
 import { FuncError } from './errors.ts';
 import { def, type FuncDef } from './functypes.ts';
@@ -112,15 +113,25 @@ function encryptAES(password: string, plaintext: string): string {
 }
 
 function decryptAES(password: string, crypt64: string): string {
-  const data = Buffer.from(crypt64, 'base64');
-  if (data.length < 16) throw new FuncError('ciphertext too short');
+  if (crypt64 === '') return '';
+  const src = toBytes(crypt64);
+  const decoded = decodeBase(src, b64Alphabet, 4);
+  if ('error' in decoded) throw new FuncError(decoded.error);
+  const data = decoded.bytes;
+  // Sprig slices and decrypts without checks; Go's runtime panics become the call's error.
+  if (data.length < 16)
+    throw new FuncError(
+      `runtime error: slice bounds out of range [:16] with capacity ${Math.floor(src.length / 4) * 3}`,
+    );
   const iv = data.subarray(0, 16);
   const body = data.subarray(16);
-  if (body.length % 16 !== 0) throw new FuncError('ciphertext is not a multiple of the block size');
+  if (body.length % 16 !== 0) throw new FuncError('crypto/cipher: input not full blocks');
+  if (body.length === 0) throw new FuncError('runtime error: index out of range [-1]');
   const decipher = createDecipheriv('aes-256-cbc', aesKey(password), iv).setAutoPadding(false);
   const plain = Buffer.concat([decipher.update(body), decipher.final()]);
-  const pad = plain[plain.length - 1] ?? 0;
-  return fromBytes(plain.subarray(0, plain.length - pad));
+  const end = plain.length - plain[plain.length - 1]!;
+  if (end < 0) throw new FuncError(`runtime error: slice bounds out of range [:${end}]`);
+  return fromBytes(plain.subarray(0, end));
 }
 
 function genPrivateKey(typ: string): string {

@@ -6,22 +6,70 @@ import { goQuote } from './fmt.ts';
 import { def, type FuncDef } from './functypes.ts';
 import { typedSlice, type Value } from './value.ts';
 
-const posixClasses: Record<string, string> = {
-  alnum: '0-9A-Za-z',
-  alpha: 'A-Za-z',
-  ascii: '\\x00-\\x7F',
-  blank: '\\t ',
-  cntrl: '\\x00-\\x1F\\x7F',
-  digit: '0-9',
-  graph: '!-~',
-  lower: 'a-z',
-  print: ' -~',
-  punct: '!-\\/:-@\\[-`{-~',
-  space: '\\t\\n\\v\\f\\r ',
-  upper: 'A-Z',
-  word: '0-9A-Za-z_',
-  xdigit: '0-9A-Fa-f',
+/** Go's POSIX classes ([:name:]) as code point ranges. */
+const posixRanges: Record<string, [number, number][]> = {
+  alnum: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ],
+  alpha: [
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ],
+  ascii: [[0x00, 0x7f]],
+  blank: [
+    [0x09, 0x09],
+    [0x20, 0x20],
+  ],
+  cntrl: [
+    [0x00, 0x1f],
+    [0x7f, 0x7f],
+  ],
+  digit: [[0x30, 0x39]],
+  graph: [[0x21, 0x7e]],
+  lower: [[0x61, 0x7a]],
+  print: [[0x20, 0x7e]],
+  punct: [
+    [0x21, 0x2f],
+    [0x3a, 0x40],
+    [0x5b, 0x60],
+    [0x7b, 0x7e],
+  ],
+  space: [
+    [0x09, 0x0d],
+    [0x20, 0x20],
+  ],
+  upper: [[0x41, 0x5a]],
+  word: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x5f, 0x5f],
+    [0x61, 0x7a],
+  ],
+  xdigit: [
+    [0x30, 0x39],
+    [0x41, 0x46],
+    [0x61, 0x66],
+  ],
 };
+
+/** Class body text (for inside [...]) of a POSIX class or its complement, as \u{...} ranges. */
+function posixClassText(name: string, negate: boolean): string {
+  let ranges = posixRanges[name]!;
+  if (negate) {
+    const gaps: [number, number][] = [];
+    let next = 0;
+    for (const [lo, hi] of ranges) {
+      if (lo > next) gaps.push([next, lo - 1]);
+      next = hi + 1;
+    }
+    if (next <= 0x10ffff) gaps.push([next, 0x10ffff]);
+    ranges = gaps;
+  }
+  const esc = (cp: number): string => `\\u{${cp.toString(16)}}`;
+  return ranges.map(([lo, hi]) => (lo === hi ? esc(lo) : `${esc(lo)}-${esc(hi)}`)).join('');
+}
 
 const generalCategories = new Set([
   'L',
@@ -147,6 +195,126 @@ function translateEscape(s: string, i: number, inClass: boolean): [string, numbe
   throw new RegexSyntaxError(`invalid escape sequence: \`\\${c}\``);
 }
 
+/** Go's parseEscape inside a class: the rune value and the next index, or Go's error. */
+function classEscape(s: string, i: number): [number, number] {
+  let t = i + 1;
+  if (t >= s.length) throw new RegexSyntaxError('trailing backslash at end of expression: ``');
+  const c = s.codePointAt(t)!;
+  t += c > 0xffff ? 2 : 1;
+  const ch = String.fromCodePoint(c);
+  const invalid = (): never => {
+    throw new RegexSyntaxError(`invalid escape sequence: \`${s.slice(i, t)}\``);
+  };
+  const isOctal = (k: number): boolean => k < s.length && s[k]! >= '0' && s[k]! <= '7';
+  if (c < 0x80 && !/[0-9A-Za-z]/.test(ch)) return [c, t];
+  if (ch >= '1' && ch <= '7' && !isOctal(t)) invalid();
+  if (ch >= '0' && ch <= '7') {
+    let r = c - 48;
+    for (let k = 1; k < 3 && isOctal(t); k++) r = r * 8 + s.charCodeAt(t++) - 48;
+    return [r, t];
+  }
+  const unhex = (k: number): number =>
+    k < s.length && /[0-9A-Fa-f]/.test(s[k]!) ? Number.parseInt(s[k]!, 16) : -1;
+  if (ch === 'x') {
+    if (t >= s.length) invalid();
+    if (s[t] === '{') {
+      t++;
+      let r = 0;
+      let n = 0;
+      for (;;) {
+        if (t >= s.length) invalid();
+        if (s[t] === '}') {
+          t++;
+          break;
+        }
+        const v = unhex(t);
+        t += s.codePointAt(t)! > 0xffff ? 2 : 1;
+        if (v < 0) invalid();
+        r = r * 16 + v;
+        if (r > 0x10ffff) invalid();
+        n++;
+      }
+      if (n === 0) invalid();
+      return [r, t];
+    }
+    const x = unhex(t);
+    t += s.codePointAt(t)! > 0xffff ? 2 : 1;
+    const y = unhex(t);
+    if (t < s.length) t += s.codePointAt(t)! > 0xffff ? 2 : 1;
+    if (x < 0 || y < 0) invalid();
+    return [x * 16 + y, t];
+  }
+  const cEscapes: Record<string, number> = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 };
+  if (ch in cEscapes) return [cEscapes[ch]!, t];
+  return invalid();
+}
+
+/**
+ * Scans a character class starting at expr[start] === '[' the way Go's parseClass does, so that the
+ * first error in scanning order is reported with Go's text; returns the index after the closing ].
+ */
+function scanClass(expr: string, start: number): number {
+  const whole = expr.slice(start);
+  let t = start + 1;
+  if (expr[t] === '^') t++;
+  const classChar = (k: number): [number, number] => {
+    if (k >= expr.length) throw new RegexSyntaxError(`missing closing ]: \`${whole}\``);
+    if (expr[k] === '\\') return classEscape(expr, k);
+    const cp = expr.codePointAt(k)!;
+    return [cp, k + (cp > 0xffff ? 2 : 1)];
+  };
+  let first = true;
+  while (t >= expr.length || expr[t] !== ']' || first) {
+    first = false;
+    if (expr.startsWith('[:', t)) {
+      const end = expr.indexOf(':]', t + 2);
+      if (end >= 0) {
+        const name = expr.slice(t, end + 2);
+        const bare = name.slice(2, -2).replace(/^\^/, '');
+        if (!(bare in posixRanges)) throw new RegexSyntaxError(`invalid character class range: \`${name}\``);
+        t = end + 2;
+        continue;
+      }
+    }
+    if (expr[t] === '\\' && (expr[t + 1] === 'p' || expr[t + 1] === 'P') && t + 2 < expr.length) {
+      let seq: string;
+      let name: string;
+      if (expr[t + 2] !== '{') {
+        const cp = expr.codePointAt(t + 2)!;
+        seq = expr.slice(t, t + 2 + (cp > 0xffff ? 2 : 1));
+        name = seq.slice(2);
+      } else {
+        const end = expr.indexOf('}', t);
+        if (end < 0) throw new RegexSyntaxError(`invalid character class range: \`${expr.slice(t)}\``);
+        seq = expr.slice(t, end + 1);
+        name = expr.slice(t + 3, end);
+      }
+      if (name.startsWith('^')) name = name.slice(1);
+      try {
+        new RegExp(unicodeClass(name, false), 'u');
+      } catch {
+        throw new RegexSyntaxError(`invalid character class range: \`${seq}\``);
+      }
+      t += seq.length;
+      continue;
+    }
+    if (expr[t] === '\\' && /[dDsSwW]/.test(expr[t + 1] ?? '')) {
+      t += 2;
+      continue;
+    }
+    const rangeStart = t;
+    const [lo, next] = classChar(t);
+    t = next;
+    if (t + 1 < expr.length && expr[t] === '-' && expr[t + 1] !== ']') {
+      const [hi, after] = classChar(t + 1);
+      t = after;
+      if (hi < lo)
+        throw new RegexSyntaxError(`invalid character class range: \`${expr.slice(rangeStart, t)}\``);
+    }
+  }
+  return t + 1;
+}
+
 /** Checks the RE2 structure errors Go reports most often, with Go's messages. */
 function validate(expr: string): void {
   let depth = 0;
@@ -163,19 +331,7 @@ function validate(expr: string): void {
       continue;
     }
     if (c === '[') {
-      let j = i + 1;
-      if (expr[j] === '^') j++;
-      if (expr[j] === ']') j++;
-      while (j < expr.length && expr[j] !== ']') {
-        if (expr[j] === '\\') j++;
-        else if (expr[j] === '[' && expr[j + 1] === ':') {
-          const end = expr.indexOf(':]', j + 2);
-          if (end > 0) j = end + 1;
-        }
-        j++;
-      }
-      if (j >= expr.length) throw new RegexSyntaxError(`missing closing ]: \`${expr.slice(i)}\``);
-      i = j + 1;
+      i = scanClass(expr, i);
       prevAtom = true;
       prevRepeat = false;
       continue;
@@ -248,29 +404,34 @@ export function compileRegex(expr: string): { re: RegExp; names: string[] } {
     const names: string[] = [];
     let i = 0;
     let inClass = false;
+    // Inside a class, whether the last item was a set (\d, [:alpha:], \pL): a '-' after it is literal in
+    // RE2 but would make an invalid range in JavaScript.
+    let afterSet = false;
     while (i < body.length) {
       const c = body[i]!;
       if (c === '\\') {
         const [text, next] = translateEscape(body, i, inClass);
+        afterSet = inClass && /[dDsSwWpP]/.test(body[i + 1] ?? '');
         out += text;
         i = next;
         continue;
       }
       if (inClass) {
-        if (c === '[' && body[i + 1] === ':') {
+        if (c === '[' && body[i + 1] === ':' && body.indexOf(':]', i + 2) >= 0) {
           const end = body.indexOf(':]', i + 2);
           let name = body.slice(i + 2, end);
           const neg = name.startsWith('^');
           if (neg) name = name.slice(1);
-          const cls = posixClasses[name];
-          if (cls === undefined)
+          if (!(name in posixRanges))
             throw new RegexSyntaxError(`invalid character class range: \`${body.slice(i, end + 2)}\``);
-          out += neg ? `&&[^${cls}]` : cls;
+          out += posixClassText(name, neg);
           i = end + 2;
+          afterSet = true;
           continue;
         }
         if (c === ']') inClass = false;
-        out += c === '[' || c === '/' ? '\\' + c : c;
+        out += c === '[' || c === '/' || (c === '-' && afterSet) ? '\\' + c : c;
+        afterSet = false;
         i++;
         continue;
       }
@@ -299,18 +460,13 @@ export function compileRegex(expr: string): { re: RegExp; names: string[] } {
         const end = body.indexOf('>', i);
         names.push(body.slice(i + 3, end));
       }
-      if (c === '/' || (c === '{' && !/^\{\d+(,\d*)?\}/.test(body.slice(i))) || c === '}') {
+      if (c === '/' || (c === '{' && !/^\{\d+(,\d*)?\}/.test(body.slice(i))) || c === '}' || c === ']') {
         out += '\\' + c;
         i++;
         continue;
       }
       out += c;
       i++;
-    }
-    if (out.includes('&&[^')) {
-      // Negated POSIX classes inside a set need the v flag's set subtraction.
-      flags = flags.replace('u', 'v');
-      out = out.replace(/\[([^\]]*)&&\[\^([^\]]*)\]\]/g, '[[$1]--[$2]]');
     }
     const compiled = { re: new RegExp(out, flags), names };
     cache.set(expr, compiled);

@@ -167,22 +167,34 @@ function check(b: Bound, v: Version): boolean {
   return false;
 }
 
-function satisfies(constraint: string, v: Version): boolean {
-  const groups = constraint.split('||').map((g) => {
-    const text = g.trim().replace(/\s+-\s+/g, ' - ');
-    const tokens = text.split(/[\s,]+/).filter((t) => t !== '');
-    const bounds: Bound[] = [];
-    for (let i = 0; i < tokens.length; i++) {
-      if (tokens[i + 1] === '-' && tokens[i + 2] !== undefined) {
-        bounds.push(parseBound('>=' + tokens[i]), parseBound('<=' + tokens[i + 2]));
-        i += 2;
-        continue;
-      }
-      bounds.push(parseBound(tokens[i]!));
-    }
-    if (bounds.length === 0) throw new SemverError(`improper constraint: ${constraint}`);
-    return bounds;
-  });
+// Masterminds/semver v3.3.0 parses constraints with these regular expressions (validConstraintRegex is
+// rewritten without its nested optional whitespace, same language, so that it cannot backtrack badly).
+const cv = String.raw`v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?`;
+const ops = String.raw`=||!=|>|<|>=|=>|<=|=<|~|~>|\^`;
+const ws = String.raw`[\t\n\f\r ]`; // RE2's \s
+const constraintRangeRe = new RegExp(`${ws}*(${cv})${ws}+-${ws}+(${cv})${ws}*`, 'g');
+const findConstraintRe = new RegExp(`(${ops})${ws}*(${cv})`, 'g');
+const validConstraintRe = new RegExp(
+  `^${ws}*(?:${ops})${ws}*(?:${cv})(?:(?:${ws}+|${ws}*,${ws}*)(?:${ops})${ws}*(?:${cv}))*${ws}*$`,
+);
+
+/** Masterminds' rewriteRange: "a - b" becomes ">= a, <= b ". */
+function rewriteRange(c: string): string {
+  let out = c;
+  for (const m of c.matchAll(constraintRangeRe)) out = out.replace(m[0], `>= ${m[1]}, <= ${m[11]} `);
+  return out;
+}
+
+/** Sprig's semverCompare: the constraint is parsed (and fails) before the version. */
+function satisfies(constraint: string, version: string): boolean {
+  const groups = rewriteRange(constraint)
+    .split('||')
+    .map((segment) => {
+      if (!validConstraintRe.test(segment)) throw new SemverError(`improper constraint: ${segment}`);
+      const found = segment.match(findConstraintRe) ?? [segment];
+      return found.map((t) => parseBound(t.trim()));
+    });
+  const v = parseVersion(version);
   return groups.some((bounds) => bounds.every((b) => check(b, v)));
 }
 
@@ -203,7 +215,7 @@ export function semverFuncs(): Map<string, FuncDef> {
       'semverCompare',
       def(['string', 'string'], ([c, s]) => {
         try {
-          return satisfies(c as string, parseVersion(s as string));
+          return satisfies(c as string, s as string);
         } catch (e) {
           if (e instanceof SemverError) throw new FuncError(e.message);
           throw e;

@@ -65,50 +65,171 @@ function swapCase(s: string): string {
 }
 
 /** Splits an identifier into words at separators and case changes (HTTPServer -> HTTP, Server). */
-function words(s: string): string[] {
-  const out: string[] = [];
-  for (const part of s.split(/[^\p{L}\p{Nd}]+/u)) {
-    if (!part) continue;
-    const chars = [...part];
-    let cur = '';
-    for (let i = 0; i < chars.length; i++) {
-      const c = chars[i]!;
-      const prev = chars[i - 1];
-      const next = chars[i + 1];
-      const boundary =
-        cur !== '' &&
-        ((isUpper(c) && prev !== undefined && (isLower(prev) || isDigit(prev))) ||
-          (isUpper(c) && prev !== undefined && isUpper(prev) && next !== undefined && isLower(next)));
-      if (boundary) {
-        out.push(cur);
-        cur = '';
-      }
-      cur += c;
-    }
-    if (cur) out.push(cur);
+// huandu/xstrings v1.5.0 (snakecase = ToSnakeCase, kebabcase = ToKebabCase, camelcase = ToPascalCase),
+// ported rune for rune.
+const xIsConnector = (r: string): boolean =>
+  r === '-' ||
+  r === '_' ||
+  /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u.test(r);
+const xIsPunct = (r: string): boolean => /^\p{P}$/u.test(r);
+const xIsUpper = (r: string): boolean => /^\p{Lu}$/u.test(r);
+const xIsNumber = (r: string): boolean => /^\p{N}$/u.test(r);
+function xIsAlphabet(r: string): boolean {
+  if (!/^\p{L}$/u.test(r)) return false;
+  const cp = r.codePointAt(0)!;
+  if (cp < 0x3400) return true;
+  if ((cp >= 0x4e00 && cp <= 0x9fcc) || (cp >= 0x3400 && cp <= 0x4d85) || (cp >= 0x20000 && cp <= 0x2b81d))
+    return false;
+  return true;
+}
+/** unicode.ToLower / ToUpper of one rune (JavaScript may map to several code points; Go keeps one). */
+const xLower = (r: string): string => String.fromCodePoint(r.toLowerCase().codePointAt(0)!);
+const xUpper = (r: string): string => String.fromCodePoint(r.toUpperCase().codePointAt(0)!);
+
+type WordType = 'invalid' | 'number' | 'upper' | 'alphabet' | 'connector' | 'punct' | 'other';
+
+/** xstrings nextWord over an array of runes starting at `at`: the word's type and end index. */
+function nextWord(rs: string[], at: number): { wt: WordType; end: number } {
+  if (at >= rs.length) return { wt: 'invalid', end: at };
+  const r = rs[at]!;
+  let i = at + 1;
+  const run = (pred: (x: string) => boolean): void => {
+    while (i < rs.length && pred(rs[i]!)) i++;
+  };
+  if (xIsConnector(r)) {
+    run(xIsConnector);
+    return { wt: 'connector', end: i };
   }
-  return out;
+  if (xIsPunct(r)) {
+    run(xIsPunct);
+    return { wt: 'punct', end: i };
+  }
+  if (xIsUpper(r)) {
+    if (i < rs.length) {
+      if (xIsUpper(rs[i]!)) {
+        run(xIsUpper);
+        // "HTTPStatus" splits as "HTTP" + "Status".
+        if (i < rs.length && xIsAlphabet(rs[i]!)) i--;
+      } else if (xIsAlphabet(rs[i]!)) run((x) => xIsAlphabet(x) && !xIsUpper(x));
+    }
+    return { wt: 'upper', end: i };
+  }
+  if (xIsAlphabet(r)) {
+    run((x) => xIsAlphabet(x) && !xIsUpper(x));
+    return { wt: 'alphabet', end: i };
+  }
+  if (xIsNumber(r)) {
+    run(xIsNumber);
+    return { wt: 'number', end: i };
+  }
+  run((x) => !(xIsConnector(x) || xIsAlphabet(x) || xIsNumber(x) || xIsPunct(x)));
+  return { wt: 'other', end: i };
 }
 
-function delimited(s: string, sep: string): string {
-  return words(s)
-    .map((w) => w.toLowerCase())
-    .join(sep);
+function camelCaseToLowerCase(str: string, connector: string): string {
+  const rs = [...str];
+  if (rs.length === 0) return '';
+  let buf = '';
+  const toLower = (wt: WordType, word: string[]): void => {
+    if (wt !== 'upper' && wt !== 'connector') {
+      buf += word.join('');
+      return;
+    }
+    for (const r of word) buf += xIsConnector(r) ? connector : xIsUpper(r) ? xLower(r) : r;
+  };
+  let pos = 0;
+  const next = (): { wt: WordType; word: string[] } => {
+    const { wt, end } = nextWord(rs, pos);
+    const word = rs.slice(pos, end);
+    pos = end;
+    return { wt, word };
+  };
+  let { wt, word } = next();
+  while (pos < rs.length) {
+    if (wt !== 'connector') toLower(wt, word);
+    const prev = wt;
+    const last = word;
+    ({ wt, word } = next());
+    switch (prev) {
+      case 'number':
+        while (wt === 'alphabet' || wt === 'number') {
+          toLower(wt, word);
+          ({ wt, word } = next());
+        }
+        if (wt !== 'invalid' && wt !== 'punct' && wt !== 'connector') buf += connector;
+        break;
+      case 'connector':
+        toLower(prev, last);
+        break;
+      case 'punct':
+        break;
+      default: {
+        if (wt !== 'number') {
+          if (wt !== 'connector' && wt !== 'punct') buf += connector;
+          break;
+        }
+        if (pos >= rs.length) break;
+        const numberWord = word;
+        ({ wt, word } = next());
+        // A number is part of the previous word ("Bld4Floor" => "bld4_floor") unless lower-case letters
+        // follow it ("HTTP2xx" => "http_2xx").
+        if (wt !== 'alphabet') {
+          toLower('number', numberWord);
+          if (wt !== 'connector' && wt !== 'punct') buf += connector;
+          break;
+        }
+        buf += connector;
+        toLower('number', numberWord);
+        while (wt === 'alphabet' || wt === 'number') {
+          toLower(wt, word);
+          ({ wt, word } = next());
+        }
+        if (wt !== 'invalid' && wt !== 'connector' && wt !== 'punct') buf += connector;
+      }
+    }
+  }
+  toLower(wt, word);
+  return buf;
 }
 
-/** xstrings ToPascalCase-like camelcase: foo_bar -> FooBar. */
-function pascal(s: string): string {
-  let out = '';
-  let upperNext = true;
-  for (const c of s) {
-    if (c === '_' || c === ' ' || c === '-' || c === '.') {
-      upperNext = true;
+/** xstrings toCamelCase(str, isBig = true), i.e. ToPascalCase. */
+function pascal(str: string): string {
+  const rs = [...str];
+  if (rs.length === 0) return '';
+  let buf = '';
+  let i = 0;
+  let r0 = '';
+  let firstUpper = false;
+  for (; i < rs.length; ) {
+    r0 = rs[i++]!;
+    if (!xIsConnector(r0)) {
+      firstUpper = xIsUpper(r0);
+      r0 = xUpper(r0);
+      break;
+    }
+    buf += r0;
+  }
+  // Go writes the last rune once more when the string is only connectors.
+  if (i >= rs.length) return buf + r0;
+  while (i < rs.length) {
+    const r1 = r0;
+    r0 = rs[i++]!;
+    if (xIsConnector(r0) && xIsConnector(r1)) {
+      buf += r1;
       continue;
     }
-    out += upperNext ? c.toUpperCase() : c;
-    upperNext = false;
+    if (xIsConnector(r1)) {
+      firstUpper = xIsUpper(r0);
+      r0 = xUpper(r0);
+    } else {
+      if (firstUpper) {
+        if (xIsUpper(r0)) r0 = xLower(r0);
+        else firstUpper = false;
+      }
+      buf += r1;
+    }
   }
-  return out;
+  return buf + r0;
 }
 
 function wrapCustom(s: string, width: number, newline: string, wrapLong: boolean): string {
@@ -275,8 +396,8 @@ export function stringCaseFuncs(): Map<string, FuncDef> {
     ['untitle', def(['string'], ([s]) => mapWordStarts(str(s), (c) => c.toLowerCase()))],
     ['initials', def(['string'], ([s]) => initials(str(s)))],
     ['swapcase', def(['string'], ([s]) => swapCase(str(s)))],
-    ['snakecase', def(['string'], ([s]) => delimited(str(s), '_'))],
-    ['kebabcase', def(['string'], ([s]) => delimited(str(s), '-'))],
+    ['snakecase', def(['string'], ([s]) => camelCaseToLowerCase(str(s), '_'))],
+    ['kebabcase', def(['string'], ([s]) => camelCaseToLowerCase(str(s), '-'))],
     ['camelcase', def(['string'], ([s]) => pascal(str(s)))],
     ['shuffle', def(['string'], ([s]) => shuffle(str(s)))],
     ['wrap', def(['int', 'string'], ([w, s]) => wrapCustom(str(s), num(w), '', false))],

@@ -2,6 +2,7 @@
 // Sprig v3.3.0 functions (GenericFuncMap), re-implemented from their documented and observed behaviour.
 // Go parameter types are declared so that argument checks match Go's (`expected int; got int64`).
 import { createHash } from 'node:crypto';
+import { b32Alphabet, b64Alphabet, decodeBase } from './base-encoding.ts';
 import { byteLen, byteSlice, fromBytes, toBytes } from './bytes.ts';
 import { deepCopy, deepEqual, isEmpty, sprintV, strval, toFloat64, toInt, toInt64 } from './convert.ts';
 import { FuncError } from './errors.ts';
@@ -349,24 +350,28 @@ function merge(args: Value[], override: boolean): Value {
 
 function dig(args: Value[]): Value {
   if (args.length < 3) throw new FuncError('dig needs at least three arguments');
-  let m = args[args.length - 1];
+  // Sprig asserts the map (last argument) first, then every key, then walks.
+  const asDict = (v: Value): Map<string, Value> => {
+    if (!(v instanceof Map) || (v instanceof GoMap && v.elemType !== 'interface {}'))
+      throw new FuncError(
+        `interface conversion: interface {} is ${typeName(v ?? null)}, not map[string]interface {}`,
+      );
+    return v;
+  };
+  let m = asDict(args[args.length - 1]);
   const dflt = args[args.length - 2] ?? null;
-  const keys = args.slice(0, -2);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
+  const keys = args.slice(0, -2).map((k) => {
     if (typeof k !== 'string')
       throw new FuncError(`interface conversion: interface {} is ${typeName(k ?? null)}, not string`);
-    if (!(m instanceof Map) || (m instanceof GoMap && m.elemType !== 'interface {}')) {
-      throw new FuncError(
-        `interface conversion: interface {} is ${typeName(m ?? null)}, not map[string]interface {}`,
-      );
-    }
+    return k;
+  });
+  for (let i = 0; ; i++) {
+    const k = keys[i]!;
     if (!m.has(k)) return dflt;
     const step = m.get(k) ?? null;
     if (i === keys.length - 1) return step;
-    m = step;
+    m = asDict(step);
   }
-  return dflt;
 }
 
 function chunk(size: number, list: Value[]): Value {
@@ -468,75 +473,6 @@ function dirPath(p: string): string {
 function extPath(p: string): string {
   for (let i = p.length - 1; i >= 0 && p[i] !== '/'; i--) if (p[i] === '.') return p.slice(i);
   return '';
-}
-
-const b64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const b32Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** encoding/base64 and base32 StdEncoding decoding with Go's error positions. */
-function decodeBase(src: Buffer, alphabet: string, quantum: number): { bytes: Buffer } | { error: string } {
-  const bits = alphabet.length === 64 ? 6 : 5;
-  const map = new Map<number, number>();
-  for (let i = 0; i < alphabet.length; i++) map.set(alphabet.charCodeAt(i), i);
-  const out: number[] = [];
-  let si = 0;
-  const corrupt = (at: number): { error: string } => ({
-    error: `illegal ${alphabet.length === 64 ? 'base64' : 'base32'} data at input byte ${at}`,
-  });
-  while (si < src.length) {
-    const vals: number[] = [];
-    let dlen = quantum;
-    let done = false;
-    for (let j = 0; j < quantum; j++) {
-      if (si === src.length) {
-        if (j === 0) return { bytes: Buffer.from(out) };
-        return corrupt(si - j);
-      }
-      const c = src[si]!;
-      si++;
-      const v = map.get(c);
-      if (v !== undefined) {
-        vals.push(v);
-        continue;
-      }
-      if (c === 0x0a || c === 0x0d) {
-        j--;
-        continue;
-      }
-      if (c !== 0x3d) return corrupt(si - 1);
-      // Padding.
-      if (quantum === 4) {
-        if (j < 2) return corrupt(si - 1);
-        if (j === 2) {
-          while (si < src.length && (src[si] === 0x0a || src[si] === 0x0d)) si++;
-          if (si === src.length) return corrupt(src.length);
-          if (src[si] !== 0x3d) return corrupt(si - 1);
-          si++;
-        }
-      } else {
-        const validPads = [2, 4, 5, 7];
-        if (!validPads.includes(j)) return corrupt(si - 1);
-        for (let k = 0; k < quantum - 1 - j; k++) {
-          if (si < src.length && src[si] !== 0x3d) return corrupt(si);
-          if (si >= src.length) return corrupt(src.length);
-          si++;
-        }
-      }
-      while (si < src.length && (src[si] === 0x0a || src[si] === 0x0d)) si++;
-      if (si < src.length) return corrupt(si);
-      dlen = j;
-      done = true;
-      break;
-    }
-    let acc = 0n;
-    for (const v of vals) acc = (acc << BigInt(bits)) | BigInt(v);
-    const totalBits = vals.length * bits;
-    const nbytes = Math.floor(totalBits / 8);
-    acc >>= BigInt(totalBits - nbytes * 8);
-    for (let k = nbytes - 1; k >= 0; k--) out.push(Number((acc >> BigInt(8 * k)) & 0xffn));
-    if (done || dlen < quantum) break;
-  }
-  return { bytes: Buffer.from(out) };
 }
 
 function base32Encode(b: Buffer): string {

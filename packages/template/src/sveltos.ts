@@ -95,7 +95,12 @@ function jsonSyntaxError(s: string): string | undefined {
     while (i < s.length && ' \t\n\r'.includes(s[i]!)) i++;
   };
   const bad = (context: string): string => {
-    if (i >= s.length) return 'unexpected end of JSON input';
+    // At the end, encoding/json steps its scanner with a space: inside a number, literal or escape that
+    // is the invalid character; elsewhere a space is allowed and the input just ended.
+    if (i >= s.length)
+      return /numeric literal|in literal|escape/.test(context)
+        ? `invalid character ' ' ${context}`
+        : 'unexpected end of JSON input';
     return `invalid character ${quoteChar(String.fromCodePoint(s.codePointAt(i)!))} ${context}`;
   };
   const value = (): string | undefined => {
@@ -154,12 +159,25 @@ function jsonSyntaxError(s: string): string | undefined {
     }
     if (c === '"') return scanString();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
-      const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(s.slice(i));
-      if (!m || m[0] === '-') {
-        i += 1;
-        return bad('in numeric literal');
+      // encoding/json's number states, each with its own error text.
+      const digit = (): boolean => i < s.length && s[i]! >= '0' && s[i]! <= '9';
+      if (s[i] === '-') {
+        i++;
+        if (!digit()) return bad('in numeric literal');
       }
-      i += m[0].length;
+      if (s[i] === '0') i++;
+      else while (digit()) i++;
+      if (s[i] === '.') {
+        i++;
+        if (!digit()) return bad('after decimal point in numeric literal');
+        while (digit()) i++;
+      }
+      if (s[i] === 'e' || s[i] === 'E') {
+        i++;
+        if (s[i] === '+' || s[i] === '-') i++;
+        if (!digit()) return bad('in exponent of numeric literal');
+        while (digit()) i++;
+      }
       return undefined;
     }
     for (const lit of ['true', 'false', 'null']) {
@@ -337,7 +355,7 @@ function nestedSet(obj: ObjectMap, value: Value, fields: string[]): boolean {
     else if (next !== undefined && next !== null) return false;
     else {
       const created = new Map<string, Value>();
-      if (m instanceof GoMap && m.isNil) return false;
+      if (m instanceof GoMap && m.isNil) throw new FuncError('assignment to entry in nil map');
       m.set(f, created);
       m = created;
     }

@@ -94,6 +94,9 @@ function splitLayout(layout: string): LayoutPart[] {
         break;
       }
     }
+    // Go's nextStdChunk: "Jan"/"Mon" followed by a lower-case letter are text; "_2006" is "_" + year.
+    if ((matched === 'Jan' || matched === 'Mon') && /^[a-z]/.test(layout.slice(i + 3))) matched = undefined;
+    if (matched === '_2' && layout.startsWith('_2006', i)) matched = undefined;
     if (matched !== undefined) {
       flush();
       parts.push({ token: matched });
@@ -285,6 +288,10 @@ export function parseTime(layout: string, value: string): GoTime {
       `parsing time ${quote(value)} as ${quote(layout)}: cannot parse ${quote(got)} as ${quote(elem)}`,
     );
   };
+  // Go reports a field out of range as soon as it is read, before the rest of the layout.
+  const outOfRange = (what: string): never => {
+    throw new TimeParseError(`parsing time ${quote(value)}: ${what} out of range`);
+  };
   const num = (elem: string, min: number, max: number): number => {
     const m = new RegExp(`^\\d{${min},${max}}`).exec(rest);
     if (!m) fail(elem, rest);
@@ -293,8 +300,19 @@ export function parseTime(layout: string, value: string): GoTime {
   };
   for (const part of splitLayout(layout)) {
     if (part.literal !== undefined) {
-      if (!rest.startsWith(part.literal)) fail(part.literal, rest);
-      rest = rest.slice(part.literal.length);
+      // Go's skip: a space in the layout matches any run of spaces; a mismatch reports what is left.
+      let prefix = part.literal;
+      while (prefix.length > 0) {
+        if (prefix[0] === ' ') {
+          if (rest.length > 0 && rest[0] !== ' ') fail(part.literal, rest);
+          prefix = prefix.replace(/^ +/, '');
+          rest = rest.replace(/^ +/, '');
+          continue;
+        }
+        if (rest.length === 0 || rest[0] !== prefix[0]) fail(part.literal, rest);
+        prefix = prefix.slice(1);
+        rest = rest.slice(1);
+      }
       continue;
     }
     if (part.frac) {
@@ -315,10 +333,9 @@ export function parseTime(layout: string, value: string): GoTime {
         year += year >= 69 ? 1900 : 2000;
         break;
       case '01':
-        month = num(tok, 2, 2);
-        break;
       case '1':
-        month = num(tok, 1, 2);
+        month = num(tok, tok === '01' ? 2 : 1, 2);
+        if (month < 1 || month > 12) outOfRange('month');
         break;
       case 'January':
       case 'Jan': {
@@ -344,19 +361,23 @@ export function parseTime(layout: string, value: string): GoTime {
         day = num(tok, 1, 2);
         break;
       case '15':
-        hour = num(tok, 2, 2);
+        hour = num(tok, 1, 2);
+        if (hour > 23) outOfRange('hour');
         break;
       case '03':
       case '3':
         hour = num(tok, tok === '03' ? 2 : 1, 2);
+        if (hour > 12) outOfRange('hour');
         break;
       case '04':
       case '4':
         minute = num(tok, tok === '04' ? 2 : 1, 2);
+        if (minute > 59) outOfRange('minute');
         break;
       case '05':
       case '5':
         second = num(tok, tok === '05' ? 2 : 1, 2);
+        if (second > 59) outOfRange('second');
         {
           const m = /^\.(\d+)/.exec(rest);
           if (m && !layout.includes('.0') && !layout.includes('.9')) {

@@ -66,6 +66,19 @@ export function nilMap(): GoMap {
   return m;
 }
 
+/** The zero value of a map's element type (what Go returns for a missing key). */
+export function zeroElem(m: Map<string, Value>): Value {
+  if (!(m instanceof GoMap)) return null;
+  if (m.elemType === 'string') return '';
+  const inner = /^map\[string\](.*)$/.exec(m.elemType);
+  if (inner) {
+    const zero = nilMap();
+    zero.elemType = inner[1]!;
+    return zero;
+  }
+  return null;
+}
+
 export function stringMap(entries: Iterable<[string, string]>): GoMap {
   const m = new GoMap(entries);
   m.elemType = 'string';

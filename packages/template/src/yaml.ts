@@ -5,7 +5,7 @@ import { Alias, isMap, isScalar, isSeq, parseAllDocuments, type Scalar, type Nod
 import { toValidUTF8 } from './bytes.ts';
 import { parseIntBase0 } from './convert.ts';
 import { formatFloatJSON, formatFloatShortest } from './fmt.ts';
-import { structJSONFields } from './json.ts';
+import { quoteJSON, structJSONFields } from './json.ts';
 import { formatTime } from './time.ts';
 import { GoInt, GoMap, type GoObject, GoStruct, GoTime, type Value } from './value.ts';
 
@@ -287,6 +287,28 @@ function analyze(s: string): Analysis {
   return a;
 }
 
+const lineBreak = /[\n\r\u0085\u2028\u2029]/;
+
+/** yaml.v2/v3 emit a key as `? key` when it is multi-line or longer than 128 bytes. */
+function isComplexKey(k: string): boolean {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: keys of up to 42 units are short enough.
+  if (k.length > 128 || (k.length > 42 && Buffer.byteLength(k, 'utf8') > 128)) return true;
+  return lineBreak.test(k);
+}
+
+/**
+ * sigs.k8s.io/yaml re-reads its own JSON with the YAML parser, which cannot take a mapping key whose
+ * token (the quoted JSON string) is longer than 1024 characters: Marshal then fails (toYaml gives "").
+ */
+const overlongKey = new Error('overlong JSON key');
+
+function isOverlongJSONKey(k: string): boolean {
+  // A character quotes to at most 6 ("\u00XX"), so short keys cannot reach the limit.
+  if (k.length <= 170) return false;
+  const quoted = quoteJSON(k, true);
+  return quoted.length > 1024 && [...quoted].length > 1024;
+}
+
 class Writer {
   out = '';
   column = 0;
@@ -447,7 +469,8 @@ class Emitter {
     const oldBool = this.style.v3 && boolValues.has(s);
     const canPlain = (resolved.kind === 'str' || resolved.kind === 'merge') && !base60 && !oldBool;
     const a = analyze(s);
-    const fold = this.style.fold;
+    // Simple keys are written on one line (the emitters disallow breaks in a simple-key context).
+    const fold = this.style.fold && !key;
     if (s.includes('\n') && !key) {
       if (a.block) {
         this.writeLiteral(s, indent);
@@ -486,9 +509,14 @@ class Emitter {
       const keys = [...v.keys()].sort(naturalCompare);
       keys.forEach((k, i) => {
         if (!(i === 0 && inlineFirst)) this.w.indent(indent);
+        const val = v.get(k)!;
+        if (!this.style.v3 && isOverlongJSONKey(k)) throw overlongKey;
+        if (isComplexKey(k)) {
+          this.complexEntry(k, val, indent);
+          return;
+        }
         this.scalar(k, indent, true);
         this.w.write(':');
-        const val = v.get(k)!;
         this.mapValue(val, childBase);
       });
       return;
@@ -512,7 +540,28 @@ class Emitter {
       });
       return;
     }
-    this.scalar(v, indent, false);
+    // A scalar document: yaml.v2/v3 indent its continuation lines and block content by the indent step.
+    this.scalar(v, indent + this.style.indent, false);
+  }
+
+  /**
+   * An entry whose key cannot be a simple key (multi-line, or longer than 128 bytes): the emitters write
+   * `? key` then `: value` on the next line, the key styled like a value and the value indented by one
+   * step from the mapping (a collection starts on the `:` line).
+   */
+  private complexEntry(k: string, val: YNode, indent: number): void {
+    const step = this.style.indent;
+    this.w.write('? ');
+    this.scalarString(k, indent + step, false);
+    this.w.indent(indent);
+    this.w.write(':');
+    if (this.isCollection(val) && !this.isEmptyCollection(val)) {
+      this.w.write(' '.repeat(step - 1));
+      this.node(val, indent + step, true);
+      return;
+    }
+    this.w.write(' ');
+    this.scalarOrEmpty(val, indent + step);
   }
 
   private scalarOrEmpty(v: YNode, indent: number): void {
@@ -534,11 +583,19 @@ class Emitter {
   }
 }
 
-/** Marshals like sigs.k8s.io/yaml (style yamlV2) or gopkg.in/yaml.v3 (style yamlV3). Ends with "\n". */
+/**
+ * Marshals like sigs.k8s.io/yaml (style yamlV2) or gopkg.in/yaml.v3 (style yamlV3). Ends with "\n";
+ * returns "" where sigs.k8s.io/yaml fails.
+ */
 export function marshalYAML(v: Value, style: EmitStyle): string {
   const node = toYamlNode(v, style.v3);
   const e = new Emitter(style);
-  e.node(node, 0, true);
+  try {
+    e.node(node, 0, true);
+  } catch (err) {
+    if (err === overlongKey) return '';
+    throw err;
+  }
   return e.result();
 }
 

@@ -46,6 +46,8 @@ interface PairScope {
   pair: PairKey;
   trigger: (EventTrigger & KubeObject) | undefined;
   cluster: RegisteredCluster | undefined;
+  /** The EventSource the trigger resolves to for this cluster (resolved once per reconcile), or why not. */
+  eventSource: { name: string } | { error: unknown } | undefined;
   /** The report this pair reads (namespace/name), when the trigger and cluster are known. */
   reportKey: string | undefined;
   /** Everything the pair generated, from the index. */
@@ -96,11 +98,16 @@ export class PairReconciler implements Reconciler<PairKey> {
     const cluster = ctx.registry.get(pair.cluster);
     const wanted = trigger !== undefined && ctx.matches(trigger, clusterKeyString(pair.cluster));
     const tuple = ownerTuple(ownershipLabelsOf(pair.eventTrigger, pair.cluster, cluster?.object))!;
+    const eventSource = cluster && trigger ? resolveOnce(trigger, cluster) : undefined;
     const scope: PairScope = {
       pair,
       trigger,
       cluster,
-      reportKey: cluster && trigger ? this.#expectedReportKey(trigger, cluster) : undefined,
+      eventSource,
+      reportKey:
+        cluster && eventSource && 'name' in eventSource
+          ? `${cluster.namespace}/${eventReportName(cluster.type, eventSource.name, cluster.name)}`
+          : undefined,
       owned: ctx.owned.ownedBy(tuple),
       desired: undefined,
       outcome: undefined,
@@ -113,13 +120,6 @@ export class PairReconciler implements Reconciler<PairKey> {
         throw new TerminalError(codeOf(error), (error as Error).message, { cause: error });
       throw error;
     }
-  }
-
-  #expectedReportKey(et: EventTrigger, cluster: RegisteredCluster): string | undefined {
-    const es = this.#ctx.resolve(et, cluster.object);
-    return es === undefined
-      ? undefined
-      : `${cluster.namespace}/${eventReportName(cluster.type, es, cluster.name)}`;
   }
 
   /** The deferred write: the outcome (Failed with the message when a phase threw), an Event for a failure,
@@ -184,8 +184,9 @@ export class PairReconciler implements Reconciler<PairKey> {
     const ctx = this.#ctx;
     const et = scope.trigger!;
     const cluster = scope.cluster!;
-    // the name resolves here, not silently: a template error fails the pair with its message
-    resolveEventSourceName(et, cluster.object);
+    // a name that does not resolve fails the pair with its message, not silently
+    const eventSource = scope.eventSource!;
+    if ('error' in eventSource) throw eventSource.error;
     const report = scope.reportKey ? ctx.informers.reports.get(scope.reportKey) : undefined;
     if (report) {
       const acceptance = acceptReport(report, cluster.object);
@@ -204,6 +205,7 @@ export class PairReconciler implements Reconciler<PairKey> {
       lookup: ctx.lookup,
       existing,
       options: { namespace: ctx.settings.namespace },
+      eventSourceName: eventSource.name,
     });
     ctx.trackReferences(scope.pair, scope.desired.references);
     for (const w of scope.desired.warnings) ctx.recorder.record(involved(et), 'Warning', w.code, w.message);
@@ -319,6 +321,14 @@ export function pairWatches(ctx: EventManagerContext): Watch<PairKey>[] {
 function splitKey(k: string): [string, string] {
   const i = k.indexOf('/');
   return [k.slice(0, i), k.slice(i + 1)];
+}
+
+function resolveOnce(et: EventTrigger, cluster: RegisteredCluster): { name: string } | { error: unknown } {
+  try {
+    return { name: resolveEventSourceName(et, cluster.object) };
+  } catch (error) {
+    return { error };
+  }
 }
 
 function codeOf(error: unknown): string {

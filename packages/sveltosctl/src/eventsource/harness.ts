@@ -6,7 +6,7 @@
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { EventSource } from '@sveltos-ts/api';
+import type { EventSource, ObjectReference, UncheckedObject } from '@sveltos-ts/api';
 import {
   type CompiledEventSource,
   compileEventSource,
@@ -14,9 +14,7 @@ import {
   EvaluationError,
   type EventSourceEvaluation,
   groupByGVK,
-  type KubeObject,
   type LuaRuntime,
-  type MatchingResource,
   matchingResourceOf,
   PreparedObject,
 } from '@sveltos-ts/evaluation';
@@ -29,7 +27,7 @@ export const NON_MATCHING_FILE = 'non-matching.yaml';
 
 export interface ObjectResult {
   file: string;
-  resource: MatchingResource;
+  resource: ObjectReference;
   /** undefined in ad-hoc runs (no expectation). */
   expected?: boolean;
   matched: boolean;
@@ -48,7 +46,7 @@ export interface CaseResult {
   ok: boolean;
   failures: string[];
   objects: ObjectResult[];
-  aggregated?: { resources: MatchingResource[]; message?: string; error?: { code: string; message: string } };
+  aggregated?: { resources: ObjectReference[]; message?: string; error?: { code: string; message: string } };
 }
 
 export function loadEventSource(path: string): EventSource {
@@ -79,9 +77,9 @@ export function compile(es: EventSource, path: string, lua: LuaRuntime): Compile
   }
 }
 
-const describeRef = (r: MatchingResource) =>
+const describeRef = (r: ObjectReference) =>
   `${r.apiVersion ?? '?'}/${r.kind ?? '?'} ${r.namespace ? `${r.namespace}/` : ''}${r.name ?? '?'}`;
-const sameRef = (a: MatchingResource, b: MatchingResource) =>
+const sameRef = (a: ObjectReference, b: ObjectReference) =>
   a.apiVersion === b.apiVersion &&
   a.kind === b.kind &&
   (a.namespace ?? '') === (b.namespace ?? '') &&
@@ -90,7 +88,7 @@ const sameRef = (a: MatchingResource, b: MatchingResource) =>
 /** The per-object verdict of the whole EventSource: matched when any selector matches. */
 export function decideObject(
   compiled: CompiledEventSource,
-  obj: KubeObject,
+  obj: UncheckedObject,
   file: string,
   expected?: boolean,
 ): ObjectResult {
@@ -146,8 +144,8 @@ export function runCase(dir: string, lua: LuaRuntime, base: string): CaseResult 
   const compiled = compile(es, esPath, lua);
   try {
     const load = (file: string) => (existsSync(join(dir, file)) ? readYamlObjects(join(dir, file)) : []);
-    const matching = load(MATCHING_FILE) as KubeObject[];
-    const nonMatching = load(NON_MATCHING_FILE) as KubeObject[];
+    const matching = load(MATCHING_FILE) as UncheckedObject[];
+    const nonMatching = load(NON_MATCHING_FILE) as UncheckedObject[];
     // with an aggregatedSelection the files describe its result; per-object verdicts are informational
     const expect = (v: boolean) => (compiled.aggregation ? undefined : v);
     const objects = [
@@ -223,7 +221,7 @@ export interface AdhocResult {
 export function runAdhoc(esPath: string, resourcePaths: readonly string[], lua: LuaRuntime): AdhocResult {
   const es = loadEventSource(esPath);
   const resources = resourcePaths.flatMap((p) =>
-    readYamlObjects(p).map((o) => ({ file: p, object: o as KubeObject })),
+    readYamlObjects(p).map((o) => ({ file: p, object: o as UncheckedObject })),
   );
   const compiled = compile(es, esPath, lua);
   try {

@@ -24,6 +24,10 @@ const handWritten: CaseDef[] = [
   },
   { id: 'range-nil-else', template: '{{ range .nul }}x{{ else }}none{{ end }}', data: { nul: null } },
   { id: 'range-string', template: '{{ range .s }}x{{ end }}', data: { s: 'hello' } },
+  { id: 'range-error-after-call', template: '{{ range $x := printf "%s" "ab" }}{{ end }}' },
+  { id: 'range-error-decl-field', template: '{{ range $i, $x := .s }}{{ end }}', data: { s: 'hi' } },
+  { id: 'len-of-context-struct', template: '{{ len $ }}', context: 'addon', data: {} },
+  { id: 'index-of-context-struct', template: '{{ index . "Cluster" }}', context: 'event-one', data: {} },
   {
     id: 'range-break-continue',
     template:
@@ -157,6 +161,7 @@ const handWritten: CaseDef[] = [
   { id: 'bad-escape', template: '{{ "\\q" }}' },
   { id: 'bad-number', template: '{{ 1a }}' },
   { id: 'bad-number-minus', template: '{{ 3-2 }}' },
+  { id: 'bad-number-imaginary-sign', template: '{{ -i }}' },
   { id: 'overflow-int', template: '{{ 99999999999999999999 }}' },
   { id: 'unrecognized-char', template: '{{ \u00e9\u00e9 }}x{{ # }}' },
   { id: 'declare-colon', template: '{{ $x : 1 }}' },
@@ -223,6 +228,26 @@ const handWritten: CaseDef[] = [
     id: 'printf-verbs',
     template:
       '{{ printf "%5s|%-5s|%05d|%.2f|%8.3f|%x|%X|%o|%b|%e|%g|%t|%c|%U|%q|%%" "ab" "cd" 42 3.14159 2.5 255 255 8 5 1234.5678 0.000012 true 65 233 "q\\"" }}',
+  },
+  {
+    id: 'printf-float-hex-binary',
+    template:
+      '{{ printf "%x|%X|%b|%.2x|%.0x|%#x|%#X|%#.3x|%+x|%010x" 2.5 2.5 2.5 2.5 2.5 2.5 2.5 2.5 2.5 2.5 }}|{{ printf "%x|%x|%x|%b|%x|%x|%.1x|%.1x|%#.0x" 0.0 -3.75 5e-324 -1.5 1e300 0.1 1.03125 1.96875 1.0 }}',
+  },
+  {
+    id: 'printf-float-ties',
+    template:
+      '{{ printf "%.0g|%.1g|%.0e|%.2g|%.3g|%.3e|%.0|" 2.5 0.25 2.5 0.125 1.0625 9.9995 2.5 }}|{{ printf "%.2e|%.1e|%.4g" 1.125 0.25 99999.5 }}',
+  },
+  {
+    id: 'printf-arg-indexes',
+    template:
+      '{{ printf "%[2]s %[1\'] s|%[3]d|%[0]d|%[]d|%[1]2d|%[1].2f|%[x]d|%[2]*[1]d|%.[2]d|%5.|%-*d" "a" "b" 3 }}|{{ printf "%[1" 1 }}|{{ printf "%*d|%.*d" 10000000 1 -1 5 }}',
+  },
+  {
+    id: 'printf-float-sharp',
+    template:
+      '{{ printf "%#.0|%#.1g|%#g|%#.3g|%#.0g|%#g|%#.2g" 2.5 2.0 2.0 100.0 0.5 1e7 123.0 }}|{{ printf "%#v|%#v|%#v|%#v" 2.0 (list 2.0 1.5) (dict "a" 3.0) 1e7 }}',
   },
   { id: 'printf-wrong-types', template: '{{ printf "%d|%s|%s|%t" "x" 42 1.0 1 }}' },
   { id: 'printf-T', template: '{{ printf "%T %T %T %T %T %T" 1 1.5 "s" .m .l nil }}', data: { m, l } },

@@ -2,7 +2,7 @@
 // Sprig functions: happy paths and error paths, table-driven.
 import type { CaseDef } from '../../src/conformance.ts';
 
-/** [id suffix, template] pairs rendered with the shared data below. */
+/** [id suffix, template] pairs rendered with the common data below. */
 const table: [string, string][] = [
   ['hello', '{{ hello }}'],
   ['abbrev', '{{ abbrev 5 "hello world" }}|{{ abbrev 3 "hello" }}|{{ abbrev 20 "short" }}'],
@@ -39,6 +39,10 @@ const table: [string, string][] = [
   ],
   ['camelcase', '{{ camelcase "foo_bar" }}|{{ camelcase "http_server" }}|{{ camelcase "some words" }}'],
   ['kebabcase', '{{ kebabcase "FirstName" }}|{{ kebabcase "fooBar" }}|{{ kebabcase "foo_bar" }}'],
+  [
+    'case-words',
+    '{{ range (list "First{{Name" "A.B" "Bld4Floor" "HTTP2xx" "abc123def" "a__b--c  d" "_lead" "HTTPStatusCode" "v1.2.3" "__" "-" "getHTTPResponse2xxOK" "x86_64" "ÉtéÀ" "日本語Name" "$$Money" "AB1c") }}{{ snakecase . }}|{{ kebabcase . }}|{{ camelcase . }};{{ end }}',
+  ],
   [
     'wrap',
     '{{ wrap 10 "the quick brown fox jumps over the lazy dog" }}|{{ wrapWith 5 "\\t" "Hello World" }}|{{ wrap 3 "abcdefgh ij" }}',
@@ -223,6 +227,8 @@ const table: [string, string][] = [
   ],
   ['dig-few-args', '{{ dig "a" (dict) }}'],
   ['dig-not-map', '{{ dig "a" "b" "d" (dict "a" "s") }}'],
+  ['dig-key-not-string', '{{ dig "a" 1 "d" (dict "a" "s") }}'],
+  ['dig-last-not-map', '{{ dig "a" 1 "d" "s" }}'],
   ['chunk', '{{ chunk 2 (list 1 2 3 4 5) }}|{{ chunk 3 (list) }}|{{ mustChunk 5 .l }}'],
   ['chunk-error', '{{ chunk 2 "abc" }}'],
   ['fail', '{{ fail "boom" }}'],
@@ -255,6 +261,23 @@ const table: [string, string][] = [
   ['regex-bad-nested', '{{ mustRegexFind "a**" "x" }}'],
   ['regex-bad-paren', '{{ mustRegexFind "a)" "x" }}'],
   ['regex-bad-escape', '{{ mustRegexFind "\\\\q" "x" }}'],
+  ['regex-lone-bracket', '{{ regexReplaceAll "-]+" "a-]]b" "x" }}|{{ regexFindAll "a]" "a]a]" -1 }}'],
+  ['regex-class-bad-range', '{{ mustRegexFind "[^a-z0-+" "x" }}'],
+  ['regex-class-reversed', '{{ mustRegexFind "[z-a]" "x" }}'],
+  ['regex-class-reversed-hex', '{{ mustRegexFind "[a-\\\\x{41}]" "x" }}'],
+  ['regex-class-open-range', '{{ mustRegexFind "[a-" "x" }}'],
+  ['regex-class-bad-posix', '{{ mustRegexFind "[[:foo:]x]" "x" }}'],
+  ['regex-class-backspace', '{{ mustRegexFind "[\\\\b]" "x" }}'],
+  ['regex-class-bad-hex', '{{ mustRegexFind "[\\\\x{zz}]" "x" }}'],
+  [
+    'regex-class-posix-union',
+    '{{ regexFindAll "[x[:^alpha:]]" "ax1" -1 }}|{{ regexFindAll "[[:digit:]-]" "1-a" -1 }}|{{ regexFindAll "[[:a]" "[:ab" -1 }}|{{ regexFindAll "[^[:space:]x]+" "ab x\\tcd" -1 }}',
+  ],
+  ['regex-class-bad-group', '{{ mustRegexFind "[\\\\p{Nope}]" "x" }}'],
+  [
+    'regex-class-ok',
+    '{{ regexFindAll "[]a]" "a]b" -1 }}|{{ regexFindAll "[\\\\d-z]" "1-z" -1 }}|{{ regexMatch "^[\\\\pZ\\\\p{Greek}a-c]+$" "β a" }}|{{ regexFindAll "[\\\\x41-\\\\x{43}\\\\101]" "ABCD" -1 }}|{{ regexFindAll "[[:^alpha:]]" "a1" -1 }}',
+  ],
   [
     'url',
     '{{ urlParse "https://user:pw@example.com:8080/p/a%20t?q=1#frag" }}|{{ (urlParse "http://h/x").hostname }}',
@@ -272,6 +295,7 @@ const table: [string, string][] = [
     '{{ (semver "1.2.3").LessThan (semver "1.3.0") }}|{{ (semver "2.0.0").GreaterThan (semver "1.0.0") }}|{{ (semver "1.0.0").Compare (semver "1.0.0") }}|{{ (semver "1.2.3+m").Metadata }}|{{ (semver "v1.2").Original }}',
   ],
   ['semver-invalid', '{{ semver "x.y" }}'],
+  ['semver-method-args', '{{ $v := semver "1.2.3" }}{{ $v.Patch fromYaml }}'],
   [
     'semverCompare',
     '{{ semverCompare ">=1.2.3" "1.3.0" }}|{{ semverCompare "^1.2" "1.9.9" }}|{{ semverCompare "^1.2" "2.0.0" }}|{{ semverCompare "~1.2.3" "1.2.9" }}|{{ semverCompare "~1.2.3" "1.3.0" }}|{{ semverCompare "1.2.x" "1.2.7" }}|{{ semverCompare ">1, <3 || =5.0.0" "5.0.0" }}|{{ semverCompare "1.1 - 1.3" "1.2.0" }}|{{ semverCompare ">=1.0.0" "1.1.0-beta" }}|{{ semverCompare "!=1.2.3" "1.2.3" }}',
@@ -281,6 +305,13 @@ const table: [string, string][] = [
     '{{ semverCompare ">=1.26.0-0" "v1.27.3-eks-1" }}|{{ semverCompare "<1.25" "1.24.9" }}|{{ semverCompare "^0.2.3" "0.2.9" }}|{{ semverCompare "^0.2.3" "0.3.0" }}',
   ],
   ['semverCompare-bad-version', '{{ semverCompare ">1" "abc" }}'],
+  ['semverCompare-bad-segment', '{{ semverCompare ">=1.30-,0" "1.31.0" }}'],
+  [
+    'semverCompare-forms',
+    '{{ semverCompare ">= 1.2, < 2" "1.5.0" }}|{{ semverCompare "1.2 - 1.4 || >= 3" "3.1.0" }}|{{ semverCompare "  >1.0 <2.0  " "1.5.0" }}|{{ semverCompare "v1.x" "1.3.0" }}|{{ semverCompare "*" "1.3.0" }}',
+  ],
+  ['semverCompare-bad-or', '{{ semverCompare ">=1.2 ||" "1.3.0" }}'],
+  ['semverCompare-constraint-first', '{{ semverCompare "!!1" "not-a-version" }}'],
   ['semverCompare-bad-constraint', '{{ semverCompare "!!1" "1.0.0" }}'],
   [
     'date-fixed',
@@ -295,6 +326,16 @@ const table: [string, string][] = [
     '{{ toDate "2006-01-02" "2024-03-15" }}|{{ (toDate "2006-01-02" "2024-03-15") | date "Jan 2" }}|{{ toDate "2006-01-02" "bad" }}|{{ unixEpoch (toDate "2006-01-02T15:04:05Z07:00" "2024-03-15T10:00:00+02:00") }}',
   ],
   ['mustToDate-error', '{{ mustToDate "2006-01-02" "2024-13-45" }}'],
+  ['mustToDate-range-first', '{{ mustToDate "2006-01-02x" "2024-13-10y" }}'],
+  [
+    'date-layout-text',
+    '{{ date "Monday Januar 2 Jann Mond Mon_ Jan2 _2006 __2 002 Monx MonX" 1 }}|{{ mustToDate "Januar 2006" "Januar 2024" }}|{{ toDate "2006-01-02 15:04" "2024-01-02   10:00" }}|{{ toDate "2006-01-02  15:04" "2024-01-02 10:00" }}',
+  ],
+  ['mustToDate-partial-literal', '{{ mustToDate "2006-.a.b01-02x" "2024-13-10y" }}'],
+  [
+    'mustToDate-ranges',
+    '{{ toDate "2006-01-02 15:04:05" "2024-01-02 24:00:00" }}|{{ toDate "2006-01-02 15:04:05" "2024-01-02 23:60:00" }}|{{ toDate "2006-01-02 15:04:05" "2024-01-02 23:59:60" }}|{{ toDate "2006-01-02 03:04 PM" "2024-01-02 13:04 PM" }}|{{ toDate "2006-01-02 15:04" "2024-01-02 5:07" }}',
+  ],
   [
     'dateModify',
     '{{ (toDate "2006-01-02" "2024-03-15") | dateModify "-1.5h" | date "2006-01-02 15:04" }}|{{ (toDate "2006-01-02" "2024-03-15") | date_modify "bad" | date "2006-01-02" }}|{{ (toDate "2006-01-02" "2024-03-15") | mustDateModify "90m" | date "15:04" }}',
@@ -311,6 +352,16 @@ const table: [string, string][] = [
   ],
   ['decryptAES', '{{ decryptAES "secretkey" "30tEfhuJSVRhpG97XCuWgz2okj7L8vQ1s6V9zVUPeDQ=" }}'],
   ['aes-roundtrip', '{{ encryptAES "secretkey" "plaintext" | decryptAES "secretkey" }}'],
+  [
+    'decryptAES-malformed',
+    '[{{ decryptAES "k" "" }}]|{{ decryptAES "k" "30tEfh}}uJSVRhpG97XCuWgz2okj7s6V9zVUPeDQ=" }}',
+  ],
+  ['decryptAES-short', '{{ decryptAES "k" "abcd" }}'],
+  [
+    'decryptAES-partial-block',
+    '{{ decryptAES "k" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" }}',
+  ],
+  ['decryptAES-iv-only', '{{ decryptAES "k" "AAAAAAAAAAAAAAAAAAAAAA==" }}'],
   ['unsupported-bcrypt', '{{ bcrypt "x" | len }}'],
 ];
 

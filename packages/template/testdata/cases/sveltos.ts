@@ -150,6 +150,19 @@ const table: [string, string][] = [
   ['toYaml-nindent', 'spec:\n  {{- toYaml .nested | nindent 2 }}'],
   ['toYaml-struct', '{{ toYaml .ref }}'],
   [
+    'toYaml-root-strings',
+    '{{ range .multiline }}{{ toYaml . }}|{{ end }}{{ toYaml .long }}|{{ toYaml .longsingle }}',
+  ],
+  [
+    'toYaml-complex-keys',
+    '{{ toYaml (dict "a\\nb" 1 (repeat 130 "k") (dict "x" 1 "y" (list 1 2)) "s" (list (dict (repeat 129 "q") "v"))) }}',
+  ],
+  ['toYaml-long-simple-key', '{{ toYaml (dict (print (repeat 18 "word ") "end") 1) }}'],
+  [
+    'toYaml-overlong-key',
+    '[{{ toYaml (dict (repeat 1022 "k") 1) | len }}|{{ toYaml (dict (repeat 1023 "k") 1) }}]',
+  ],
+  [
     'fromYaml',
     '{{ fromYaml "a: 1\\nb: [x, yes]" }}|{{ (fromYaml "a: 012").a }}|{{ typeOf (fromYaml "a: 1").a }}',
   ],
@@ -174,6 +187,14 @@ const table: [string, string][] = [
     '{{ fromJson "{\\"b\\":1,\\"a\\":[1,\\"two\\",3.5]}" }}|{{ fromJson "[1,2]" }}|{{ fromJson "" }}|{{ fromJson "null" }}|{{ fromJson "\\"s\\"" }}',
   ],
   ['fromJson-error', '{{ fromJson "{bad" }}|{{ fromJson "{\\"a\\":1}x" }}'],
+  [
+    'fromJson-number-errors',
+    '{{ fromJson "{\\"a\\":1.}" }}|{{ fromJson "[1.e5]" }}|{{ fromJson "{\\"a\\":-}" }}|{{ fromJson "[01]" }}|{{ fromJson "[1e+]" }}|{{ fromJsonArray "[1.]" }}',
+  ],
+  [
+    'fromJson-eof-errors',
+    '{{ fromJson "-" }}|{{ fromJson "[1e" }}|{{ fromJson "tru" }}|{{ fromJson "\\"\\\\u12" }}|{{ fromJson "\\"abc" }}|{{ fromJson "[1" }}|{{ fromJson "{" }}',
+  ],
   ['fromJsonArray', '{{ fromJsonArray "[1,\\"a\\",null]" }}|{{ fromJsonArray "{}" }}|{{ fromJsonArray "" }}'],
   ['toJson-sveltos', '{{ toJson .nested }}|{{ toJson .ref }}'],
   [
@@ -206,6 +227,7 @@ const addon: [string, string][] = [
   ['getResource-unknown', '{{ getResource "Nope" }}|{{ (getResource "Nope").x }}'],
   ['copy', '{{ copy "Deploy" }}'],
   ['copy-unknown', '[{{ copy "Nope" }}]'],
+  ['index-missing-identifier', '{{ index .MgmtResources "Nope" }}|{{ index .MgmtResources "Nope" "x" }}'],
   [
     'getField',
     '{{ getField "Deploy" "spec.replicas" }}|{{ getField "Deploy" "spec.template.spec.containers" }}|[{{ getField "Deploy" "spec.nope" }}]|[{{ getField "Nope" "x" }}]|{{ getField "Deploy" "metadata.name.x" }}',
@@ -225,6 +247,10 @@ const addon: [string, string][] = [
   ],
   ['chainSetField-error', '{{ chainSetField (getResource "Deploy") "metadata.name.x" "v" }}'],
   ['chainSetField-string', '{{ chainSetField "Deploy" "a" "b" }}'],
+  [
+    'chainSetField-nil-map',
+    '{{ chainRemoveField (getResource "Nope") "a.b" }}|{{ chainSetField (getResource "Nope") "a.b" "v" }}',
+  ],
   ['copy-float', '{{ setField "Other" "data.f" 1.5 }}'],
 ];
 
@@ -244,6 +270,10 @@ const event: [string, string][] = [
   ['setField', '{{ setField .Resource "spec.replicas" (int64 7) }}'],
   ['setField-float', '{{ setField .Resource "spec.replicas" 1000000.0 }}'],
   ['removeField', '{{ removeField .Resource "spec" }}'],
+  [
+    'setField-complex-keys',
+    '{{ setField .Resource "metadata.labels" (dict (repeat 130 "k") "v" "a\\nb" (list "s" (dict "x" "1"))) }}',
+  ],
   [
     'chain',
     '{{ $r := chainSetField .Resource "metadata.namespace" "other" }}{{ $r.metadata.namespace }}|{{ .Resource.metadata.namespace }}',
