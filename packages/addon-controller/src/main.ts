@@ -10,5 +10,6 @@ await runControllerMain({
   defaultNamespace: SVELTOS_NAMESPACE,
   // the event-manager probes clusters; one writer of their readiness, or failures are counted twice
   managesClusterStatus: false,
-  setup: (manager, { manageClusterStatus }) => addAddonController(manager, { manageClusterStatus }),
+  setup: (manager, { manageClusterStatus, workers }) =>
+    addAddonController(manager, { manageClusterStatus, workers }),
 });

@@ -10,6 +10,6 @@ await runControllerMain({
   defaultNamespace: SVELTOS_NAMESPACE,
   managesClusterStatus: true,
   // instantiated ConfigMaps/Secrets go where the manager runs, as upstream's NAMESPACE
-  setup: (manager, { namespace, manageClusterStatus }) =>
-    addEventManager(manager, { namespace, manageClusterStatus }),
+  setup: (manager, { namespace, manageClusterStatus, workers }) =>
+    addEventManager(manager, { namespace, manageClusterStatus, workers }),
 });

@@ -9,6 +9,7 @@ export { Informer, type InformerEvent, type InformerOptions, stripManagedFields 
 export { type KubeConfig, type KubeConfigSource, loadKubeConfig } from './kubeconfig.ts';
 export { type LeaderElectionOptions, LeaderElector, type Lease } from './leader.ts';
 export { jsonLogger, type Logger, type LogLevel, silentLogger } from './logger.ts';
+export { type RateLimit, TokenBucket } from './rate-limit.ts';
 export {
   type ApplyOptions,
   type ListOptions,

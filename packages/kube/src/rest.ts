@@ -2,6 +2,7 @@ import { type HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/cl
 import type { KubeObject } from '@sveltos-ts/api';
 import { type Dispatcher, fetch, type Response } from 'undici';
 import { codeForStatus, KubeError } from './errors.ts';
+import { type RateLimit, TokenBucket } from './rate-limit.ts';
 import type { ObjectList } from './types.ts';
 
 /** Where a kind lives in the REST API, learnt from discovery. */
@@ -65,11 +66,15 @@ export class RestClient {
   readonly server: string;
   readonly #discovery = new Map<string, Promise<ApiResourceList>>();
 
-  constructor(kubeConfig: KubeConfig) {
+  readonly #limiter: TokenBucket | undefined;
+
+  /** `rateLimit`: client-go's QPS/burst for requests (watches are not limited); none by default. */
+  constructor(kubeConfig: KubeConfig, options: { rateLimit?: RateLimit | undefined } = {}) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new KubeError('BAD_REQUEST', 0, 'kubeconfig has no current cluster');
     this.kubeConfig = kubeConfig;
     this.server = cluster.server.replace(/\/+$/, '');
+    this.#limiter = options.rateLimit ? new TokenBucket(options.rateLimit) : undefined;
   }
 
   async #send(
@@ -110,6 +115,7 @@ export class RestClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    await this.#limiter?.take();
     const response = await this.#send(method, path, { ...options, signal: AbortSignal.timeout(60_000) });
     const text = await response.text();
     if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
@@ -118,6 +124,7 @@ export class RestClient {
 
   /** GETs a non-JSON endpoint (the API server's /metrics, /livez) and returns its body as text. */
   async text(path: string): Promise<string> {
+    await this.#limiter?.take();
     const response = await this.#send('GET', path, { signal: AbortSignal.timeout(60_000) });
     const text = await response.text();
     if (response.ok) return text;

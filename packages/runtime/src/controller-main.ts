@@ -1,8 +1,14 @@
-import { type Logger, type LogLevel, loadKubeConfig } from '@sveltos-ts/kube';
+import { type Logger, type LogLevel, loadKubeConfig, silentLogger } from '@sveltos-ts/kube';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addLeaderElectionFlags, type LeaderElectionFlags, leaderElectionConfig } from './flags.ts';
 import { Manager } from './manager.ts';
 import { ProcessRuntime } from './process.ts';
+import {
+  type AppliedUpstreamFlags,
+  addUpstreamFlags,
+  applyUpstreamFlags,
+  type UpstreamFlags,
+} from './upstream-flags.ts';
 
 /** What a management-cluster component's set-up receives besides the Manager. */
 export interface ControllerContext {
@@ -11,6 +17,8 @@ export interface ControllerContext {
   manageClusterStatus: boolean;
   /** Where the component's own objects and its Lease live ($NAMESPACE, upstream's convention). */
   namespace: string;
+  /** --concurrent-reconciles: workers of the component's main unit (its default when undefined). */
+  workers: number | undefined;
 }
 
 export interface ControllerMainOptions {
@@ -84,8 +92,8 @@ export async function runControllerMain(options: ControllerMainOptions, argv = p
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .default('info'),
-    )
-    .parse(argv);
+    );
+  addUpstreamFlags(program).parse(argv);
   const flags = program.opts<
     {
       kubeconfig?: string;
@@ -94,9 +102,23 @@ export async function runControllerMain(options: ControllerMainOptions, argv = p
       manageClusterStatus: boolean;
       webhookPort: number;
       webhookCertDir: string;
-    } & LeaderElectionFlags
+    } & LeaderElectionFlags &
+      UpstreamFlags
   >();
-  const runtime = new ProcessRuntime({ name: options.name, logLevel: flags.logLevel });
+  const upstream = ((): AppliedUpstreamFlags => {
+    try {
+      return applyUpstreamFlags(flags, silentLogger);
+    } catch (error) {
+      return program.error(`${options.name}: ${(error as Error).message}`, { exitCode: 2 });
+    }
+  })();
+  // an explicit --log-level wins over upstream's --v
+  const logLevel =
+    program.getOptionValueSource('logLevel') === 'cli'
+      ? flags.logLevel
+      : (upstream.logLevel ?? flags.logLevel);
+  const runtime = new ProcessRuntime({ name: options.name, logLevel });
+  applyUpstreamFlags(flags, runtime.logger);
   const namespace = process.env.NAMESPACE || options.defaultNamespace;
   try {
     const manager = new Manager({
@@ -106,14 +128,18 @@ export async function runControllerMain(options: ControllerMainOptions, argv = p
       metrics: runtime.metrics,
       leaderElection: leaderElectionConfig(flags, { namespace }),
       webhook: { port: flags.webhookPort, certDir: flags.webhookCertDir },
+      clientRateLimit: upstream.rateLimit,
+      resyncPeriodMs: upstream.resyncPeriodMs,
     });
     await options.setup(manager, {
       logger: runtime.logger,
       namespace,
       manageClusterStatus: flags.manageClusterStatus,
+      workers: upstream.workers,
     });
     serveManager(runtime, manager);
     await runtime.listen(flags.metricsPort, '0.0.0.0');
+    for (const address of upstream.listen) await runtime.listen(address.port, address.host);
     await manager.start();
   } catch (error) {
     runtime.logger.error(`${options.name} failed to start`, { error: (error as Error).message });

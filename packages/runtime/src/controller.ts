@@ -137,11 +137,19 @@ export class Controller<K> implements ControllerHandle<K> {
         continue;
       }
       this.#unsubscribe.push(w.informer.on((e) => this.#enqueueAll(w.map(e))));
-      for (const object of w.informer.list()) this.#enqueueAll(w.map({ type: 'add', object }));
     }
+    this.resync();
     const workers = this.#options.workers ?? 1;
     this.#metrics.maxWorkers.set({ controller: this.name }, workers);
     this.#running = this.#queue.run(workers, (key) => this.#reconcile(key));
+  }
+
+  /** Replays every cached object of the watched informers as an `add`: the controller looks at all it
+   * watches once (at start, and every resync period as a safety net). */
+  resync(): void {
+    for (const w of this.#watches)
+      if ('informer' in w)
+        for (const object of w.informer.list()) this.#enqueueAll(w.map({ type: 'add', object }));
   }
 
   async #reconcile(key: K): Promise<ReconcileResult | undefined> {

@@ -30,6 +30,13 @@ export { type ControllerMetrics, controllerMetrics, leaderMetric, registered } f
 export { type Phase, type ReconcileScope, runPhases } from './phases.ts';
 export { ProcessRuntime, type ProcessRuntimeOptions, type ReadinessCheck } from './process.ts';
 export {
+  type AppliedUpstreamFlags,
+  addUpstreamFlags,
+  applyUpstreamFlags,
+  parseAddress,
+  type UpstreamFlags,
+} from './upstream-flags.ts';
+export {
   type ConversionResponse,
   type ConversionReview,
   type ConvertFunction,

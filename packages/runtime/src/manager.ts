@@ -12,6 +12,7 @@ import {
   type KubeConfig,
   LeaderElector,
   type Logger,
+  type RateLimit,
   RestClient,
   silentLogger,
 } from '@sveltos-ts/kube';
@@ -49,6 +50,11 @@ export interface ManagerOptions {
   leaderElection?: LeaderElectionConfig | undefined;
   /** Where webhooks are served (port, certificate directory) if a component registers one. */
   webhook?: WebhookServerOptions | undefined;
+  /** Client-side rate limit of the management-cluster client (client-go's QPS/burst); none by default. */
+  clientRateLimit?: RateLimit | undefined;
+  /** Every controller looks at everything it watches again this often (controller-runtime's SyncPeriod):
+   * a safety net under the watches. Off when undefined. */
+  resyncPeriodMs?: number | undefined;
 }
 
 /** Something that runs only while this replica leads (started after the caches synced). */
@@ -76,6 +82,7 @@ export type ComponentSetup = (term: LeaderTerm) => void | Promise<void>;
 interface RunningTerm {
   controllers: Controller<unknown>[];
   runnables: Array<{ name: string; runnable: Runnable }>;
+  resync?: NodeJS.Timeout;
 }
 
 export class Manager {
@@ -106,7 +113,7 @@ export class Manager {
     this.name = options.name;
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? new Registry();
-    this.client = new RestClient(options.kubeConfig);
+    this.client = new RestClient(options.kubeConfig, { rateLimit: options.clientRateLimit });
     this.cache = new InformerCache(this.client, { logger: this.logger });
     this.#controllerMetrics = controllerMetrics(this.metrics, () =>
       (this.#term?.controllers ?? []).map((c) => [c.name, c.queueLength] as [string, number]),
@@ -300,6 +307,13 @@ export class Manager {
     }
     this.#term = term;
     this.#termFailure = undefined;
+    const period = this.#options.resyncPeriodMs;
+    if (period) {
+      term.resync = setInterval(() => {
+        for (const c of term.controllers) c.resync();
+      }, period);
+      term.resync.unref();
+    }
     this.logger.info('controllers started', {
       manager: this.name,
       controllers: term.controllers.map((c) => c.name),
@@ -313,6 +327,7 @@ export class Manager {
   }
 
   async #stopRunning(term: RunningTerm): Promise<void> {
+    clearInterval(term.resync);
     await Promise.all(term.controllers.map((c) => c.stop()));
     for (const r of [...term.runnables].reverse()) {
       try {

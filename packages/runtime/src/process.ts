@@ -30,7 +30,7 @@ export class ProcessRuntime {
   readonly #readiness = new Map<string, ReadinessCheck>();
   readonly #liveness = new Map<string, ReadinessCheck>();
   readonly #stopHooks: Array<{ name: string; stop: () => Promise<void> | void }> = [];
-  #server: Server | undefined;
+  readonly #servers: Server[] = [];
   #stopping: Promise<void> | undefined;
   readonly #signalHandler: () => void;
 
@@ -75,7 +75,8 @@ export class ProcessRuntime {
     return evaluate(this.#liveness);
   }
 
-  /** Starts the HTTP server for /metrics, /healthz and /readyz; resolves with its port. */
+  /** Starts an HTTP server for /metrics, /healthz and /readyz (call again for another address); resolves
+   * with its port. */
   async listen(port = 0, host = '127.0.0.1'): Promise<number> {
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
@@ -101,7 +102,7 @@ export class ProcessRuntime {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
     });
-    this.#server = server;
+    this.#servers.push(server);
     const actual = (server.address() as AddressInfo).port;
     this.logger.info('serving metrics and health', { address: `http://${host}:${actual}` });
     return actual;
@@ -117,7 +118,9 @@ export class ProcessRuntime {
           this.logger.error('shutdown step failed', { step: hook.name, error: (error as Error).message });
         }
       }
-      await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+      await Promise.all(
+        this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
       process.removeListener('SIGTERM', this.#signalHandler);
       process.removeListener('SIGINT', this.#signalHandler);
       this.logger.info('stopped');
