@@ -2,10 +2,12 @@
 // ConfigMaps/Secrets and clusters, and reconciles two units: "clusterprofile" (matching clusters, fan-out)
 // and "clusterprofile-cluster" (deploy or withdraw through the feature table, docs/design/feature-table.md).
 
-import type { ClusterRegistry } from '@sveltos-ts/clusters';
-import type { KubeConfig, Logger } from '@sveltos-ts/kube';
-import { type LeaderElectionConfig, Manager } from '@sveltos-ts/runtime';
-import type { Registry } from 'prom-client';
+import {
+  type Manager,
+  type RunningComponent,
+  type StandaloneOptions,
+  startStandalone,
+} from '@sveltos-ts/runtime';
 import {
   AddonContext,
   type AddonSettings,
@@ -53,40 +55,11 @@ export function addAddonController(manager: Manager, options: AddonControllerOpt
   });
 }
 
-export interface StartAddonControllerOptions extends AddonControllerOptions {
-  managementKubeConfig: KubeConfig;
-  logger?: Logger;
-  /** prom-client registry for the metrics (a private one by default). */
-  metrics?: Registry;
-  /** Lease-based leader election: only the leader reconciles. Off when undefined. */
-  leaderElection?: LeaderElectionConfig;
-}
+export interface StartAddonControllerOptions extends AddonControllerOptions, StandaloneOptions {}
 
-export interface RunningAddonController {
-  /** True once the caches synced (readiness, leader or not). */
-  ready(): boolean;
-  readonly registry: ClusterRegistry;
-  readonly manager: Manager;
-  stop(): Promise<void>;
-}
+export type RunningAddonController = RunningComponent;
 
 /** The addon-controller alone in a Manager of its own (tests, benchmarks); resolves once caches synced. */
-export async function startAddonController(
-  options: StartAddonControllerOptions,
-): Promise<RunningAddonController> {
-  const manager = new Manager({
-    name: 'addon-controller',
-    kubeConfig: options.managementKubeConfig,
-    logger: options.logger,
-    metrics: options.metrics,
-    leaderElection: options.leaderElection,
-  });
-  addAddonController(manager, options);
-  await manager.start();
-  return {
-    ready: () => manager.ready() === true,
-    registry: manager.clusters(),
-    manager,
-    stop: () => manager.stop(),
-  };
+export function startAddonController(options: StartAddonControllerOptions): Promise<RunningAddonController> {
+  return startStandalone('addon-controller', options, (manager) => addAddonController(manager, options));
 }

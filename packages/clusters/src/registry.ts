@@ -333,24 +333,16 @@ export class ClusterRegistry {
       (current.connectionFailures ?? 0) === status.connectionFailures &&
       (status.version === undefined || current.version === status.version);
     if (!same) {
-      const path = await this.#client.path(
+      await this.#client.patchStatus(
         {
           apiVersion: LIB_API_VERSION,
           kind: 'SveltosCluster',
           namespace: cluster.namespace,
           name: cluster.name,
         },
-        'status',
+        status,
+        this.#fieldManager,
       );
-      try {
-        await this.#client.request('PATCH', path, {
-          query: { fieldManager: this.#fieldManager },
-          body: { status },
-          contentType: 'application/merge-patch+json',
-        });
-      } catch (error) {
-        if (!(error instanceof KubeError && error.code === 'NOT_FOUND')) throw error;
-      }
       this.#logger.info('cluster readiness', { cluster: key, ...status });
     }
     // an unreachable cluster is looked at again sooner: it is counted down (or back up) within seconds

@@ -5,10 +5,14 @@
 // eventsource-copies, eventtrigger-cluster.
 
 import { type LabelSelector, SVELTOS_NAMESPACE } from '@sveltos-ts/api';
-import { type ClusterKey, type ClusterRegistry, clusterKeyString } from '@sveltos-ts/clusters';
-import { type KubeConfig, KubeError, type Logger } from '@sveltos-ts/kube';
-import { type LeaderElectionConfig, Manager } from '@sveltos-ts/runtime';
-import type { Registry } from 'prom-client';
+import { type ClusterKey, clusterKeyString } from '@sveltos-ts/clusters';
+import { KubeError } from '@sveltos-ts/kube';
+import {
+  type Manager,
+  type RunningComponent,
+  type StandaloneOptions,
+  startStandalone,
+} from '@sveltos-ts/runtime';
 import { EventManagerContext, eventManagerInformers, FIELD_MANAGER } from './context.ts';
 import { eventManagerMetrics } from './metrics.ts';
 import { type PairKey, pairId } from './ownership.ts';
@@ -101,38 +105,11 @@ async function ensureNamespace(ctx: EventManagerContext): Promise<void> {
   }
 }
 
-export interface StartEventManagerOptions extends EventManagerOptions {
-  managementKubeConfig: KubeConfig;
-  logger?: Logger;
-  /** prom-client registry for the metrics (a private one by default). */
-  metrics?: Registry;
-  /** Lease-based leader election: only the leader reconciles. Off when undefined. */
-  leaderElection?: LeaderElectionConfig;
-}
+export interface StartEventManagerOptions extends EventManagerOptions, StandaloneOptions {}
 
-export interface RunningEventManager {
-  /** True once the caches synced (readiness, leader or not). */
-  ready(): boolean;
-  readonly registry: ClusterRegistry;
-  readonly manager: Manager;
-  stop(): Promise<void>;
-}
+export type RunningEventManager = RunningComponent;
 
 /** The event-manager alone in a Manager of its own (tests, benchmarks); resolves once caches synced. */
-export async function startEventManager(options: StartEventManagerOptions): Promise<RunningEventManager> {
-  const manager = new Manager({
-    name: 'event-manager',
-    kubeConfig: options.managementKubeConfig,
-    logger: options.logger,
-    metrics: options.metrics,
-    leaderElection: options.leaderElection,
-  });
-  addEventManager(manager, options);
-  await manager.start();
-  return {
-    ready: () => manager.ready() === true,
-    registry: manager.clusters(),
-    manager,
-    stop: () => manager.stop(),
-  };
+export function startEventManager(options: StartEventManagerOptions): Promise<RunningEventManager> {
+  return startStandalone('event-manager', options, (manager) => addEventManager(manager, options));
 }

@@ -323,6 +323,21 @@ export class RestClient {
     });
   }
 
+  /** Merge-patches the status subresource; false when the object is gone (nothing to report on). */
+  async patchStatus(ref: ObjectRef, status: unknown, fieldManager: string): Promise<boolean> {
+    try {
+      await this.request('PATCH', await this.path(ref, 'status'), {
+        query: { fieldManager },
+        body: { status },
+        contentType: 'application/merge-patch+json',
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof KubeError && error.code === 'NOT_FOUND') return false;
+      throw error;
+    }
+  }
+
   /** Deletes; true when something was deleted, false when it was already gone. */
   async delete(
     ref: ObjectRef,

@@ -25,6 +25,9 @@ export {
   Manager,
   type ManagerOptions,
   type Runnable,
+  type RunningComponent,
+  type StandaloneOptions,
+  startStandalone,
 } from './manager.ts';
 export { type ControllerMetrics, controllerMetrics, leaderMetric, registered } from './metrics.ts';
 export { type Phase, type ReconcileScope, runPhases } from './phases.ts';

@@ -351,3 +351,44 @@ export class Manager {
     this.#controllerMetrics.release();
   }
 }
+
+/** How tests, benchmarks and the demo run one component in a Manager of its own. */
+export interface StandaloneOptions {
+  managementKubeConfig: KubeConfig;
+  logger?: Logger | undefined;
+  /** prom-client registry for the metrics (a private one by default). */
+  metrics?: Registry | undefined;
+  /** Lease-based leader election: only the leader reconciles. Off when undefined. */
+  leaderElection?: LeaderElectionConfig | undefined;
+}
+
+export interface RunningComponent {
+  /** True once the caches synced (readiness, leader or not). */
+  ready(): boolean;
+  readonly registry: ClusterRegistry;
+  readonly manager: Manager;
+  stop(): Promise<void>;
+}
+
+/** Starts a Manager named `name` with one component added by `add`; resolves once its caches synced. */
+export async function startStandalone(
+  name: string,
+  options: StandaloneOptions,
+  add: (manager: Manager) => void,
+): Promise<RunningComponent> {
+  const manager = new Manager({
+    name,
+    kubeConfig: options.managementKubeConfig,
+    logger: options.logger,
+    metrics: options.metrics,
+    leaderElection: options.leaderElection,
+  });
+  add(manager);
+  await manager.start();
+  return {
+    ready: () => manager.ready() === true,
+    registry: manager.clusters(),
+    manager,
+    stop: () => manager.stop(),
+  };
+}

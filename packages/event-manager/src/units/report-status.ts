@@ -3,7 +3,7 @@
 // rejected (wrong cluster, spoofing attempt).
 
 import type { EventReport } from '@sveltos-ts/api';
-import { KubeError, type KubeObject, type ReconcileResult } from '@sveltos-ts/kube';
+import type { KubeObject, ReconcileResult } from '@sveltos-ts/kube';
 import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
 import { type EventManagerContext, FIELD_MANAGER, involved, type ReportKey, ref } from '../context.ts';
 import { acceptReport, claimedCluster, consumers, reportEventSource } from '../routing.ts';
@@ -95,15 +95,7 @@ export class ReportStatusReconciler implements Reconciler<ReportKey> {
     ) {
       return;
     }
-    try {
-      await this.#ctx.client.request('PATCH', await this.#ctx.client.path(ref(report), 'status'), {
-        query: { fieldManager: FIELD_MANAGER },
-        body: { status },
-        contentType: 'application/merge-patch+json',
-      });
-    } catch (error) {
-      if (!(error instanceof KubeError && error.code === 'NOT_FOUND')) throw error;
-    }
+    await this.#ctx.client.patchStatus(ref(report), status, FIELD_MANAGER);
   }
 }
 

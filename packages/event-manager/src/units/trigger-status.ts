@@ -2,7 +2,7 @@
 // from the pairs' outcomes, and removes the finalizer of a deleted trigger once every pair is cleaned up.
 
 import { EVENT_TRIGGER_FINALIZER, type EventTrigger, type ObjectReference } from '@sveltos-ts/api';
-import { KubeError, type KubeObject, type ReconcileResult } from '@sveltos-ts/kube';
+import type { KubeObject, ReconcileResult } from '@sveltos-ts/kube';
 import { type Phase, type Reconciler, runPhases } from '@sveltos-ts/runtime';
 import { type EventManagerContext, FIELD_MANAGER, ref, refOfKey } from '../context.ts';
 
@@ -76,15 +76,7 @@ export class TriggerStatusReconciler implements Reconciler<string> {
       clusterInfo: et.status?.clusterInfo ?? [],
     };
     if (JSON.stringify(current) === JSON.stringify(status)) return;
-    try {
-      await this.#ctx.client.request('PATCH', await this.#ctx.client.path(ref(et), 'status'), {
-        query: { fieldManager: FIELD_MANAGER },
-        body: { status },
-        contentType: 'application/merge-patch+json',
-      });
-    } catch (error) {
-      if (!(error instanceof KubeError && error.code === 'NOT_FOUND')) throw error;
-    }
+    await this.#ctx.client.patchStatus(ref(et), status, FIELD_MANAGER);
   }
 
   async #releaseFinalizer(scope: TriggerStatusScope): Promise<undefined> {
