@@ -2,6 +2,7 @@
 // cluster, their readiness, label matching, ClusterSet selections and one cached client per cluster.
 // Watch-driven: informers on SveltosCluster, CAPI Cluster (when served), ClusterSet and Secrets.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CAPI_API_VERSION,
   type CapiCluster,
@@ -14,6 +15,7 @@ import {
   type SveltosCluster,
 } from '@sveltos-ts/api';
 import {
+  Backoff,
   Informer,
   type InformerCache,
   KubeError,
@@ -105,6 +107,7 @@ export class ClusterRegistry {
   #probes: WorkQueue<string> | undefined;
   #probing: Promise<void> | undefined;
   #started = false;
+  #stopping = false;
 
   constructor(options: ClusterRegistryOptions) {
     this.#client = options.client;
@@ -136,11 +139,9 @@ export class ClusterRegistry {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    try {
-      await this.#client.resource(CAPI_API_VERSION, 'Cluster');
+    if (await this.#capiServed()) {
       this.#capi = this.#informer({ apiVersion: CAPI_API_VERSION, kind: 'Cluster' });
-    } catch (error) {
-      if (!(error instanceof KubeError && error.code === 'UNKNOWN_KIND')) throw error;
+    } else {
       this.#logger.info('Cluster API is not installed: only SveltosClusters are registered');
     }
     this.#sveltos.on((e) => this.#onCluster('Sveltos', e.type === 'delete' ? undefined : e.object, e.object));
@@ -158,6 +159,25 @@ export class ClusterRegistry {
     for (const i of this.#own) i.start();
     await this.waitForSync();
     if (this.#manageStatus) this.startProbing();
+  }
+
+  /** Whether the CAPI Cluster kind is served. An API server that is starting or unreachable is asked again
+   * (with backoff) rather than taken as an answer: a controller started during an outage waits for it. */
+  async #capiServed(): Promise<boolean> {
+    const backoff = new Backoff(200, 10_000);
+    for (;;) {
+      try {
+        await this.#client.resource(CAPI_API_VERSION, 'Cluster');
+        return true;
+      } catch (error) {
+        if (error instanceof KubeError && error.code === 'UNKNOWN_KIND') return false;
+        if (!(error instanceof KubeError && error.retryable) || this.#stopping) throw error;
+        this.#logger.warn('cannot tell yet whether Cluster API is installed, asking again', {
+          error: error.message,
+        });
+        await sleep(backoff.next());
+      }
+    }
   }
 
   synced(): boolean {
@@ -190,6 +210,7 @@ export class ClusterRegistry {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     await this.stopProbing();
     await Promise.all(this.#own.map((i) => i.stop()));
   }

@@ -94,6 +94,21 @@ describe('Informer on a shared cluster', () => {
   });
 });
 
+describe('Informer stop', () => {
+  it('stop() ends the informer whatever step it is in (a watch opened after stop() was called included)', async () => {
+    const env = await sharedTestEnv();
+    const client = new RestClient(env.cluster('cluster-b').kubeConfig());
+    for (let i = 0; i < 5; i++) {
+      const informer = new Informer(client, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' });
+      informer.start();
+      // right after start: the informer is discovering, listing or about to watch; without a stop that reaches
+      // every step, a watch opened after this call would live until the server ends it (minutes)
+      const hung = new Promise<string>((resolve) => setTimeout(() => resolve('hung'), 20_000).unref());
+      assert.equal(await Promise.race([informer.stop().then(() => 'stopped'), hung]), 'stopped');
+    }
+  });
+});
+
 describe('Informer across API-server restarts and 410 Gone', () => {
   let env: TestEnv;
   before(async () => {

@@ -60,9 +60,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   #synced = false;
   #syncWaiters: Array<() => void> = [];
   #stopped = false;
+  /** Aborted by stop(): ends a watch or a back-off pause whenever stop() comes, even between awaits. */
+  readonly #stop = new AbortController();
   #running: Promise<void> | undefined;
-  #abortWatch: (() => void) | undefined;
-  #wakeBackoff: AbortController | undefined;
 
   constructor(client: RestClient, options: InformerOptions) {
     this.#client = client;
@@ -111,8 +111,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#abortWatch?.();
-    this.#wakeBackoff?.abort();
+    this.#stop.abort();
     await this.#running;
   }
 
@@ -144,8 +143,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   async #pause(ms: number): Promise<void> {
-    this.#wakeBackoff = new AbortController();
-    await sleep(ms, undefined, { signal: this.#wakeBackoff.signal }).catch(() => {});
+    await sleep(ms, undefined, { signal: this.#stop.signal }).catch(() => {});
   }
 
   #report(error: Error): void {
@@ -232,7 +230,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const path = await this.#client.path({ apiVersion, kind, namespace });
     const timeoutSeconds = Math.round((this.options.watchTimeoutSeconds ?? 300) * (1 + Math.random()));
     const abort = new AbortController();
-    this.#abortWatch = () => abort.abort();
+    const signal = AbortSignal.any([abort.signal, this.#stop.signal]);
     const started = Date.now();
     let expired = false;
     try {
@@ -246,7 +244,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           fieldSelector,
         },
         (raw) => {
-          if (expired || abort.signal.aborted) return;
+          if (expired || signal.aborted) return;
           const event = raw as WatchEvent;
           if (event.type === 'ERROR') {
             const status = event.object.code ?? 500;
@@ -267,13 +265,11 @@ export class Informer<T extends KubeObject = KubeObject> {
           if (event.type !== 'BOOKMARK') this.#apply(event);
         },
         // bookmarks arrive about once a minute, so a longer silence means a dead connection
-        { signal: abort.signal, idleTimeoutMs: 90_000 },
+        { signal, idleTimeoutMs: 90_000 },
       );
     } catch (error) {
       if (error instanceof KubeError && error.code === 'GONE') return { kind: 'expired' };
       throw error;
-    } finally {
-      this.#abortWatch = undefined;
     }
     return expired ? { kind: 'expired' } : { kind: 'closed', livedMs: Date.now() - started };
   }

@@ -143,6 +143,8 @@ export async function runControllerMain(options: ControllerMainOptions, argv = p
     await manager.start();
   } catch (error) {
     runtime.logger.error(`${options.name} failed to start`, { error: (error as Error).message });
+    // a failed process must exit to be restarted, even if stopping hangs on an unreachable API server
+    setTimeout(() => process.exit(1), 10_000).unref();
     await runtime.shutdown();
     process.exit(1);
   }
