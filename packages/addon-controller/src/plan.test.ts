@@ -309,6 +309,16 @@ describe('desiredResources', () => {
     assert.equal(s.resources.length, 1);
   });
 
+  it('a key repeated in a mapping keeps its last value, as Go reads YAML (not an error)', () => {
+    const s = plan({ policyRefs: [{ kind: 'ConfigMap', namespace: 'ns', name: 'a' }] }, [
+      cm('ns', 'a', {
+        k: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: twice\n  namespace: ns\ndata:\n  level: debug\n  level: info\n',
+      }),
+    ]);
+    assert.deepEqual(s.errors, []);
+    assert.deepEqual((s.resources[0]!.object as { data: Record<string, string> }).data, { level: 'info' });
+  });
+
   it('the same object twice is DUPLICATE_RESOURCE naming both sources', () => {
     const s = plan(
       {

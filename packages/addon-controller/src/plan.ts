@@ -177,7 +177,8 @@ function templateResources(
 /** The YAML documents of one data value, as objects; an error names the ConfigMap/Secret and key. */
 function documents(text: string, where: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  for (const [i, doc] of parseAllDocuments(text).entries()) {
+  // as Go reads YAML (sigs.k8s.io/yaml, not strict): a repeated key keeps its last value
+  for (const [i, doc] of parseAllDocuments(text, { uniqueKeys: false }).entries()) {
     if (doc.errors.length > 0) {
       throw new AddonError(
         'INVALID_RESOURCE',

@@ -142,7 +142,7 @@ function jsonObjectEnd(text: string, start: number): number {
 
 function parseYamlStream(text: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  for (const d of parseAllDocuments(text)) {
+  for (const d of parseAllDocuments(text, { uniqueKeys: false })) {
     if (d.errors.length > 0) throw new Error(`EventReport resources: ${d.errors[0]?.message}`);
     const v: unknown = d.toJS();
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.push(v as Record<string, unknown>);

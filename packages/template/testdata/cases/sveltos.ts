@@ -170,6 +170,7 @@ const table: [string, string][] = [
     'fromYaml-scalars',
     '{{ fromYaml "a: on\\nb: ~\\nc: 1.5\\nd: 0x1F\\ne: \\"1\\"\\nf: 2024-01-15\\ng: .inf\\nh: 1_000\\ni: Yes\\nj: n" | toJson }}',
   ],
+  ['fromYaml-repeated-keys', '{{ fromYaml "a: 1\\nb: 2\\na: 3\\nm:\\n  x: 1\\n  x: 2" | toJson }}'],
   ['fromYaml-list', '{{ fromYaml "- a" }}'],
   ['fromYaml-scalar-top', '{{ fromYaml "hello" }}'],
   ['fromYaml-empty', '{{ fromYaml "" }}|{{ fromYaml "# only comment" }}'],
