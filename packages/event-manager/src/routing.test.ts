@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventReport, EventTrigger, SveltosCluster } from '@sveltos-ts/api';
 import { resolveEventSourceName } from '@sveltos-ts/planner';
-import { acceptReport, claimedCluster, consumers } from './routing.ts';
+import { localEventReport } from '@sveltos-ts/sveltos-agent';
+import { acceptReport, claimedCluster, consumers, isLocalCopy } from './routing.ts';
 import { agentReport } from './test-support.ts';
 
 const cluster = (namespace: string, name: string, labels: Record<string, string> = {}): SveltosCluster => ({
@@ -68,5 +69,16 @@ describe('report acceptance routing', () => {
       got.map((t) => t.metadata.name),
       ['plain', 'templated'],
     );
+  });
+  it("an agent's own copy in its cluster is told apart from a management copy (and from a spoof)", () => {
+    const local = localEventReport('es', { matchingResources: [] }) as unknown as EventReport;
+    assert.equal(isLocalCopy(local), true);
+    assert.equal(isLocalCopy(report({ ns: 'a', name: 'wl' })), false);
+    // a report naming a cluster in its spec but without labels is not a local copy: it is judged (rejected)
+    const unlabelled = {
+      ...report({ ns: 'a', name: 'wl' }),
+      metadata: { name: 'x', namespace: 'a' },
+    } as EventReport;
+    assert.equal(isLocalCopy(unlabelled), false);
   });
 });

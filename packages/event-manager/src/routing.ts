@@ -25,6 +25,21 @@ export function claimedCluster(report: EventReport): ClusterKey | undefined {
   return { type: clusterType, namespace, name };
 }
 
+/**
+ * An agent's own copy of a report, kept in the cluster it evaluates (`projectsveltos/<eventSourceName>`, no
+ * cluster labels, no cluster fields). When the management cluster is itself a source, such copies live
+ * beside the management copies; they are for users and templates, not for the event-manager.
+ */
+export function isLocalCopy(report: EventReport): boolean {
+  const labels = report.metadata?.labels ?? {};
+  return (
+    labels[EVENT_REPORT_CLUSTER_NAME_LABEL] === undefined &&
+    labels[EVENT_REPORT_CLUSTER_TYPE_LABEL] === undefined &&
+    !report.spec?.clusterName &&
+    !report.spec?.clusterNamespace
+  );
+}
+
 /** Acceptance of a report given the registry's view of the cluster it claims. */
 export function acceptReport(report: EventReport, cluster: SourceCluster | undefined): Acceptance {
   const key = claimedCluster(report);

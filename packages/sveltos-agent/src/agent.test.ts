@@ -274,6 +274,42 @@ describe('sveltos-agent against real clusters', () => {
     );
   });
 
+  it('keeps its own copy in the cluster it evaluates (projectsveltos/<EventSource>), and removes it with the EventSource', async () => {
+    const source = `local-${suffix}`;
+    await managed.create(service('local-a', { copy: 'local' }));
+    await managed.create(
+      eventSource(source, { labelFilters: [{ key: 'copy', operation: 'Equal', value: 'local' }] }),
+    );
+    await reportMatching(source, ['local-a']);
+    const localRef = {
+      apiVersion: EventSourceKind.apiVersion,
+      kind: 'EventReport',
+      namespace: 'projectsveltos',
+      name: source,
+    };
+    const local = await eventually('the local copy', () => managed.getOrUndefined<Report>(localRef));
+    assert.deepEqual(matchedNames(local), ['local-a']);
+    assert.equal(local.metadata.labels?.['projectsveltos.io/eventsource-name'], source);
+    // no cluster: only the management copy names it
+    assert.equal((local.spec as Record<string, unknown>).clusterName, '');
+    await managed.create(service('local-b', { copy: 'local' }));
+    await eventually(
+      'the local copy to follow',
+      async () =>
+        JSON.stringify(matchedNames(await managed.getOrUndefined<Report>(localRef))) ===
+        JSON.stringify(['local-a', 'local-b']),
+    );
+    await managed.delete({
+      apiVersion: EventSourceKind.apiVersion,
+      kind: EventSourceKind.kind,
+      name: source,
+    });
+    await eventually(
+      'the local copy to be deleted',
+      async () => (await managed.getOrUndefined(localRef)) === undefined,
+    );
+  });
+
   it('ignores EventSources not deployed by Sveltos', async () => {
     const source = `manual-${suffix}`;
     const manual = eventSource(source, {});

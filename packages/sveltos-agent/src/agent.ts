@@ -17,6 +17,7 @@ import {
   silentLogger,
   WorkQueue,
 } from '@sveltos-ts/kube';
+import { LocalReports } from './local-report.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { buildEventReport, type ClusterIdentity, reportFingerprint } from './report.ts';
 import { type Gvk, SharedInformers } from './shared-informers.ts';
@@ -85,6 +86,7 @@ export class SveltosAgent {
   readonly #queue: WorkQueue<string>;
   readonly #coalesceMs: number;
   readonly #recorder: EventRecorder;
+  readonly #local: LocalReports;
   #eventSources: Informer<ServedEventSource> | undefined;
   #running: Promise<void> | undefined;
 
@@ -95,6 +97,7 @@ export class SveltosAgent {
     this.#informers = new SharedInformers(options.managedClient, this.#logger);
     // Events go where the reports go: the management cluster, beside the report they are about
     this.#recorder = new EventRecorder(options.reportClient, this.#logger, 'sveltos-agent');
+    this.#local = new LocalReports(options.managedClient, this.#logger);
     this.#queue = new WorkQueue<string>({ baseDelayMs: 200, maxDelayMs: 30_000, logger: this.#logger });
   }
 
@@ -269,6 +272,7 @@ export class SveltosAgent {
         name: reportRef.metadata.name,
       });
       if (deleted) this.#options.metrics?.reportsDeleted.inc();
+      await this.#local.delete(name);
       this.#logger.info('EventSource gone, report deleted', { eventSource: name });
       return undefined;
     }
@@ -296,7 +300,8 @@ export class SveltosAgent {
       }
       matches = result.objects;
     }
-    const report = buildEventReport(cluster, name, compiled.report(matches));
+    const content = compiled.report(matches);
+    const report = buildEventReport(cluster, name, content);
     const fingerprint = reportFingerprint(report);
     const client = this.#options.reportClient();
     if (state.written === undefined) {
@@ -321,6 +326,7 @@ export class SveltosAgent {
       this.#logger.info('report written', { eventSource: name, matching: matches.length });
     }
     if (state.lastProblem) await this.#clearProblem(state);
+    await this.#local.write(name, content);
     return undefined;
   }
 

@@ -4,6 +4,7 @@ export { AGENT_PROBLEM_ANNOTATION, type AgentOptions, SveltosAgent } from './age
 export { fileBackedClient } from './credentials.ts';
 export { evaluationCompiler } from './evaluator.ts';
 export { AgentFleet, type AgentFleetOptions } from './fleet.ts';
+export { LocalReports, localEventReport } from './local-report.ts';
 export { type AgentMetrics, agentMetrics } from './metrics.ts';
 export { buildEventReport, type ClusterIdentity, reportFingerprint } from './report.ts';
 export type { CompiledSource, CompileSource, ObjectVerdict } from './source.ts';

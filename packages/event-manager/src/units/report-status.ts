@@ -6,7 +6,7 @@ import type { EventReport } from '@sveltos-ts/api';
 import type { KubeObject, ReconcileResult } from '@sveltos-ts/kube';
 import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
 import { type EventManagerContext, FIELD_MANAGER, involved, type ReportKey, ref } from '../context.ts';
-import { acceptReport, claimedCluster, consumers, reportEventSource } from '../routing.ts';
+import { acceptReport, claimedCluster, consumers, isLocalCopy, reportEventSource } from '../routing.ts';
 
 type Report = EventReport & KubeObject;
 
@@ -30,7 +30,7 @@ export class ReportStatusReconciler implements Reconciler<ReportKey> {
 
   async reconcile(key: ReportKey): Promise<ReconcileResult | undefined> {
     const report = this.#ctx.informers.reports.get(reportKeyOf(key));
-    if (!report || report.metadata.deletionTimestamp) return undefined;
+    if (!report || report.metadata.deletionTimestamp || isLocalCopy(report)) return undefined;
     const scope: ReportStatusScope = {
       key: reportKeyOf(key),
       report,
