@@ -2,6 +2,7 @@
 // label matching, ClusterSet selections and a cached client per cluster. Shared by the event-manager, the
 // agent (management-cluster hosting) and the addon-controller.
 
+export { ClusterSetSelector, type SetSelection, selectClusters } from './clusterset.ts';
 export { ClusterError, type ClusterErrorCode } from './errors.ts';
 export { type KubeconfigSecretRef, kubeconfigFromSecret, kubeconfigSecretRef } from './kubeconfig.ts';
 export {

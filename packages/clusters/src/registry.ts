@@ -241,6 +241,15 @@ export class ClusterRegistry {
     return this.list().filter((c) => selectorMatches(selector, c.labels));
   }
 
+  /** The ClusterSet informer (for controllers that watch sets). */
+  get clusterSets(): Informer<ClusterSet & KubeObject> {
+    return this.#clusterSets;
+  }
+
+  clusterSet(name: string): (ClusterSet & KubeObject) | undefined {
+    return this.#clusterSets.get(name);
+  }
+
   /** `status.selectedClusterRefs` of the named ClusterSets (missing ones are skipped, as upstream). */
   clusterSetSelection(names: readonly string[]): ObjectReference[] {
     return names.flatMap((n) => this.#clusterSets.get(n)?.status?.selectedClusterRefs ?? []);

@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ClusterRegistry } from '@sveltos-ts/clusters';
+import { ClusterRegistry, ClusterSetSelector } from '@sveltos-ts/clusters';
 import {
   EventRecorder,
   InformerCache,
@@ -23,6 +23,7 @@ import {
   type ControllerOptions,
   type Reconciler,
   type Watch,
+  watchInformer,
 } from './controller.ts';
 import { type ControllerMetrics, controllerMetrics, leaderMetric } from './metrics.ts';
 import { type WebhookHandler, WebhookServer, type WebhookServerOptions } from './webhook.ts';
@@ -285,16 +286,7 @@ export class Manager {
       run: (name, runnable) => void term.runnables.push({ name, runnable }),
     };
     try {
-      if (this.#probeClusters) {
-        const registry = this.clusters();
-        term.runnables.push({
-          name: 'sveltoscluster-probe',
-          runnable: {
-            start: () => registry.startProbing(this.#probeClusters),
-            stop: () => registry.stopProbing(),
-          },
-        });
-      }
+      if (this.#probeClusters) this.#manageClusterStatus(handle, this.#probeClusters);
       for (const c of this.#components) await c.setup(handle);
       for (const r of term.runnables) await r.runnable.start();
       for (const c of term.controllers) c.start();
@@ -318,6 +310,26 @@ export class Manager {
       manager: this.name,
       controllers: term.controllers.map((c) => c.name),
     });
+  }
+
+  /** The writers of cluster status, for the component that owns it: SveltosCluster readiness (probes) and
+   * ClusterSet selection. */
+  #manageClusterStatus(term: LeaderTerm, options: { probeIntervalMs?: number; fieldManager: string }): void {
+    const registry = this.clusters();
+    term.run('sveltoscluster-probe', {
+      start: () => registry.startProbing(options),
+      stop: () => registry.stopProbing(),
+    });
+    const everySet = () => registry.clusterSets.list().map((s) => s.metadata.name);
+    term.add('clusterset', new ClusterSetSelector(registry, this.client, options.fieldManager, this.logger), [
+      watchInformer(registry.clusterSets, (e) => e.object.metadata.name),
+      {
+        subscribe: (enqueue) =>
+          registry.on((e) => {
+            if (e.type !== 'clusterset-changed') for (const name of everySet()) enqueue(name);
+          }),
+      },
+    ]);
   }
 
   async #stopTerm(): Promise<void> {
