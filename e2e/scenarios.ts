@@ -3,11 +3,12 @@
 // One definition drives both the end-to-end test and the demo. Each example's files are applied as its
 // README tells a user to: the management-cluster files to mgmt, the triggering objects to a source cluster.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAddonController } from '@sveltos-ts/addon-controller';
+import { addAddonController } from '@sveltos-ts/addon-controller';
 import { type ClusterSummary, CONFIG_API_VERSION, crds, SveltosClusterKind } from '@sveltos-ts/api';
 import { LuaRuntime } from '@sveltos-ts/evaluation';
-import { startEventManager } from '@sveltos-ts/event-manager';
+import { addEventManager } from '@sveltos-ts/event-manager';
 import { type KubeObject, type Logger, RestClient, silentLogger } from '@sveltos-ts/kube';
+import { Manager } from '@sveltos-ts/runtime';
 import { AgentFleet, evaluationCompiler } from '@sveltos-ts/sveltos-agent';
 import { type AddonRow, addonRows } from '@sveltos-ts/sveltosctl';
 import { exampleDocuments, type TestEnv, testdataDocuments } from '@sveltos-ts/testenv';
@@ -244,21 +245,14 @@ export async function startFleet(env: TestEnv, logger: Logger = silentLogger): P
     await register(env, mgmt, name, 'default', name, labels);
   await register(env, mgmt, 'mgmt', 'mgmt', 'mgmt', { 'cluster-api': 'enabled' });
 
-  const managementKubeConfig = env.cluster('mgmt').kubeConfig();
-  const manager = await startEventManager({
-    managementKubeConfig,
-    logger: logger.child({ component: 'event-manager' }),
-    probeIntervalMs: 2_000,
-  });
-  const addons = await startAddonController({
-    managementKubeConfig,
-    logger: logger.child({ component: 'addon-controller' }),
-    manageClusterStatus: false,
-  });
-  const registry = manager.registry;
-  if (!registry) throw new Error('the event-manager exposes no cluster registry');
+  // both controllers in one process, as the controller-runtime way allows: one Manager, one cache, one
+  // registry (every ConfigMap, Secret, ClusterProfile and cluster is watched once for both)
+  const manager = new Manager({ name: 'controllers', kubeConfig: env.cluster('mgmt').kubeConfig(), logger });
+  addEventManager(manager, { probeIntervalMs: 2_000 });
+  addAddonController(manager, { manageClusterStatus: false });
+  await manager.start();
   const fleet = new AgentFleet({
-    registry,
+    registry: manager.clusters(),
     managementClient: mgmt,
     compile: evaluationCompiler(await LuaRuntime.create()),
     logger: logger.child({ component: 'sveltos-agent' }),
@@ -269,7 +263,6 @@ export async function startFleet(env: TestEnv, logger: Logger = silentLogger): P
     client,
     async stop() {
       await fleet.stop();
-      await addons.stop();
       await manager.stop();
     },
   };
