@@ -69,6 +69,42 @@ describe('charts/sveltos-agent', () => {
     });
   }
 
+  it('renders the management hosting the API server accepts: no cluster values, narrow RBAC', async () => {
+    const namespace = uniqueName('agent-chart');
+    await createNamespace(client, namespace);
+    const objects = await render(namespace, ['hosting=management', 'workload=Deployment', 'replicas=1']);
+    for (const object of objects) await client.apply(object, { fieldManager: 'chart-test', dryRun: true });
+    const agent = objects.find((o) => o.kind === 'Deployment') as KubeObject & {
+      spec: {
+        template: { spec: { containers: Array<{ args: string[] }>; volumes: Array<{ name: string }> } };
+      };
+    };
+    const args = agent.spec.template.spec.containers[0]!.args;
+    assert.ok(args.includes('--hosting=management'));
+    assert.ok(!args.some((a) => a.startsWith('--management-kubeconfig') || a.startsWith('--cluster-')));
+    assert.deepEqual(
+      agent.spec.template.spec.volumes.map((v) => v.name),
+      ['tmp'],
+      'no management kubeconfig Secret to mount',
+    );
+    const role = objects.find((o) => o.kind === 'ClusterRole') as KubeObject & {
+      rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    };
+    assert.ok(!role.rules.some((r) => [...r.apiGroups, ...r.resources, ...r.verbs].includes('*')));
+    assert.ok(role.rules.some((r) => r.resources.includes('eventreports') && r.verbs.includes('create')));
+    // a kubeconfig Secret instead of the in-cluster ServiceAccount (its own value, or a parent's global)
+    for (const value of ['kubeconfig.secretName=k', 'global.kubeconfig.secretName=k']) {
+      const [withKubeconfig] = (await render(namespace, ['hosting=management', value])).filter(
+        (o) => o.kind === 'DaemonSet',
+      ) as (typeof agent)[];
+      assert.ok(
+        withKubeconfig!.spec.template.spec.containers[0]!.args.includes(
+          '--kubeconfig=/etc/sveltos/kubeconfig/kubeconfig',
+        ),
+      );
+    }
+  });
+
   it('refuses missing or contradictory values with a clear message', async () => {
     const failure = (values: string[]) =>
       render('x', values).then(
@@ -90,6 +126,7 @@ describe('charts/sveltos-agent', () => {
       ]),
       /several replicas need leaderElection/,
     );
+    assert.match(await failure(['hosting=elsewhere']), /hosting must be managed or management/);
   });
 
   it('keeps the chart free of hard-coded namespaces', async () => {

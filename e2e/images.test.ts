@@ -25,6 +25,13 @@ const components = ['event-manager', 'addon-controller', 'sveltos-agent'] as con
 type Component = (typeof components)[number];
 
 /** The Node that scripts/bootstrap.sh pins, and so the images carry. */
+// the tools the addon-controller image carries, as testenv's go.mod files pin them
+const pinnedOf = (dir: string, module: string): string =>
+  new RegExp(`^\\s*(?:require\\s+)?${module.replaceAll('.', '\\.')}\\s+v(\\S+)`, 'm').exec(
+    readFileSync(join(repoRoot, 'packages/testenv', dir, 'go.mod'), 'utf8'),
+  )?.[1] ?? 'unknown';
+const pinnedHelm = pinnedOf('go-helm', 'helm.sh/helm/v3');
+const pinnedKustomize = pinnedOf('go-kustomize', 'sigs.k8s.io/kustomize/kustomize/v5');
 const pinnedNode = /^NODE_VERSION=(\S+)$/m.exec(
   readFileSync(join(repoRoot, 'scripts/bootstrap.sh'), 'utf8'),
 )![1];
@@ -101,7 +108,12 @@ describe('container images', { skip }, () => {
       assert.equal(image.config.Labels?.['org.opencontainers.image.title'], component);
       assert.equal(image.config.Labels?.['org.opencontainers.image.version'], version(component));
       assert.equal(image.ref, `ghcr.io/sveltos-ts/${component}:${version(component)}`);
-      assert.equal(image.layers.length, 2, 'base (Debian runtime + Node) and application');
+      // the addon-controller has helm and kustomize in a layer of their own between the two
+      assert.equal(
+        image.layers.length,
+        component === 'addon-controller' ? 3 : 2,
+        'base (Debian runtime + Node), [tools], application',
+      );
     }
     const agent = read.find((entry) => entry.component === 'sveltos-agent')!.image;
     assert.equal(agent.ref, `${values.image.repository}:${values.image.tag || chart.appVersion}`);
@@ -138,6 +150,21 @@ describe('container images', { skip }, () => {
       assert.match(result.stdout, new RegExp(`^Usage: ${component} `));
     });
   }
+
+  it('addon-controller: carries the pinned helm and kustomize it shells out to', async () => {
+    // helm built from the module reports only major.minor (its patch comes from release ldflags)
+    for (const [tool, pin] of [
+      ['helm', `v${pinnedHelm.split('.').slice(0, 2).join('.')}`],
+      ['kustomize', `v${pinnedKustomize}`],
+    ] as const) {
+      const result = await containerd.runToCompletion(images.get('addon-controller')!, {
+        command: [`/usr/local/bin/${tool}`, 'version'],
+        tmpfs: true,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(pin.replaceAll('.', '\\.')));
+    }
+  });
 
   const flags: Record<Component, string[]> = {
     'event-manager': ['--leader-elect'],

@@ -3,7 +3,7 @@
 // One definition drives both the end-to-end test and the demo. Each example's files are applied as its
 // README tells a user to: the management-cluster files to mgmt, the triggering objects to a source cluster.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { addAddonController } from '@sveltos-ts/addon-controller';
+import { type AddonControllerOptions, addAddonController } from '@sveltos-ts/addon-controller';
 import { type ClusterSummary, CONFIG_API_VERSION, crds, SveltosClusterKind } from '@sveltos-ts/api';
 import { LuaRuntime } from '@sveltos-ts/evaluation';
 import { addEventManager } from '@sveltos-ts/event-manager';
@@ -231,7 +231,11 @@ async function register(
  * event-manager, the addon-controller and the agents (one per registered cluster, hosted in this process as
  * docs/architecture.md describes).
  */
-export async function startFleet(env: TestEnv, logger: Logger = silentLogger): Promise<Fleet> {
+export async function startFleet(
+  env: TestEnv,
+  logger: Logger = silentLogger,
+  addon: AddonControllerOptions = {},
+): Promise<Fleet> {
   await Promise.all(env.clusters().map((cluster) => cluster.installCrds(crds)));
   const clients = new Map(env.clusters().map((c) => [c.name, new RestClient(c.kubeConfig())]));
   const client = (name: string): RestClient => {
@@ -249,7 +253,7 @@ export async function startFleet(env: TestEnv, logger: Logger = silentLogger): P
   // registry (every ConfigMap, Secret, ClusterProfile and cluster is watched once for both)
   const manager = new Manager({ name: 'controllers', kubeConfig: env.cluster('mgmt').kubeConfig(), logger });
   addEventManager(manager, { probeIntervalMs: 2_000 });
-  addAddonController(manager, { manageClusterStatus: false });
+  addAddonController(manager, { manageClusterStatus: false, ...addon });
   await manager.start();
   const fleet = new AgentFleet({
     registry: manager.clusters(),

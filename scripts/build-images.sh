@@ -99,6 +99,13 @@ tree_digest() {
   ) | sha256sum | cut -d' ' -f1
 }
 base_digest="$(tree_digest "$work/rootfs")"
+# The addon-controller shells out to helm and kustomize: the pinned ones testenv builds from Go modules
+# (static binaries), in a layer of their own between the base and /app (docs/design/images.md).
+if [[ " ${components[*]} " == *" addon-controller "* ]]; then
+  read -r helm_binary kustomize_binary < <(node --input-type=module -e \
+    "const { ensureBinaries } = await import('./packages/testenv/src/index.ts'); const b = await ensureBinaries(() => {}); console.log(b.helm, b.kustomize)")
+  tools_digest="$(cat "$helm_binary" "$kustomize_binary" | sha256sum | cut -d' ' -f1)"
+fi
 script_digest="$(cat scripts/build-images.sh scripts/images/rootfs.sh | sha256sum | cut -d' ' -f1)"
 
 description() {
@@ -156,14 +163,26 @@ for component in "${components[@]}"; do
     --label "org.opencontainers.image.created=$created"
     --label "io.sveltos-ts.node.version=$NODE_VERSION"
   )
+  from_ref="$base_ref"
+  if [ "$component" = addon-controller ]; then
+    config+=(--env ADDON_TOOLS_CACHE_DIR=/tmp/sveltos-addon-tools)
+  fi
   app_digest="$(tree_digest "$work/app/$component")"
-  key="$(printf '%s\n' "$script_digest" "$base_digest" "$app_digest" "$ref" "${config[@]}" | sha256sum | cut -d' ' -f1)"
+  key="$(printf '%s\n' "$script_digest" "$base_digest" "$app_digest" "$ref" "${config[@]}" "${tools_digest:-}" | sha256sum | cut -d' ' -f1)"
   if [ "$force" = 0 ] && [ -f "$archive" ] && [ "$(cat "$archive.key" 2>/dev/null)" = "$key" ]; then
     echo "build-images: $component: $archive is up to date" >&2
   else
     step=$SECONDS
     ensure_base
-    container="$("${B[@]}" from --pull=never --quiet "$base_ref")"
+    if [ "$component" = addon-controller ]; then
+      from_ref="localhost/sveltos-ts/addon-tools:$tools_digest"
+      container="$("${B[@]}" from --pull=never --quiet "$base_ref")"
+      "${B[@]}" copy --quiet --chmod 0755 "$container" "$helm_binary" /usr/local/bin/helm
+      "${B[@]}" copy --quiet --chmod 0755 "$container" "$kustomize_binary" /usr/local/bin/kustomize
+      "${B[@]}" commit --quiet --format oci --timestamp "$epoch" --identity-label=false --omit-history --rm \
+        "$container" "$from_ref" >/dev/null
+    fi
+    container="$("${B[@]}" from --pull=never --quiet "$from_ref")"
     "${B[@]}" copy --quiet "$container" "$work/app/$component" /app
     "${B[@]}" config "${config[@]}" "$container"
     "${B[@]}" commit --quiet --format oci --timestamp "$epoch" --identity-label=false --rm \

@@ -2,20 +2,39 @@
 // loopback), the agents, event-manager and addon-controller running, the examples (examples/) applied, and a
 // table of what was deployed where.
 //
-//   bash scripts/demo.sh [--keep]
+//   bash scripts/demo.sh [--keep] [--as-pods]
+//
+// --as-pods: every component runs as a pod on real nodes (a kubelet and containerd per cluster), installed
+// with the project's charts from images built here (e2e/pods.ts); needs root.
 
 import { jsonLogger } from '@sveltos-ts/kube';
 import { addonsTable } from '@sveltos-ts/sveltosctl';
 import { TestEnv } from '@sveltos-ts/testenv';
-import { converge, deployedAddons, fleetClusters, scenarios, startFleet } from '../scenarios.ts';
+import { buildImages, type PodFleet, podClusterOptions, releaseNamespace, startPodFleet } from '../pods.ts';
+import { converge, deployedAddons, type Fleet, fleetClusters, scenarios, startFleet } from '../scenarios.ts';
 
 const keep = process.argv.includes('--keep');
 const verbose = process.argv.includes('--verbose');
+const asPods = process.argv.includes('--as-pods');
 const started = Date.now();
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
-const env = await TestEnv.start({ clusters: ['mgmt', 'cluster-a', 'cluster-b'], detached: keep });
-const fleet = await startFleet(env, verbose ? jsonLogger({ level: 'info' }) : undefined);
+let env: TestEnv;
+let fleet: Fleet;
+let podFleet: PodFleet | undefined;
+if (asPods) {
+  console.log('Building the images (scripts/build-images.sh; kept when unchanged)...');
+  await buildImages();
+  console.log(`  done after ${elapsed()}; starting three clusters, each with a node...`);
+  const nodesStarted = Date.now();
+  env = await TestEnv.start({ clusters: podClusterOptions, detached: keep });
+  console.log(`  nodes Ready in ${((Date.now() - nodesStarted) / 1000).toFixed(1)} s`);
+  podFleet = await startPodFleet(env, (line) => console.log(`  ${line.replace(/^pods: /, '')}`));
+  fleet = podFleet;
+} else {
+  env = await TestEnv.start({ clusters: ['mgmt', 'cluster-a', 'cluster-b'], detached: keep });
+  fleet = await startFleet(env, verbose ? jsonLogger({ level: 'info' }) : undefined);
+}
 console.log(`\nFleet up after ${elapsed()}:`);
 console.log(`  mgmt       management cluster, also registered as mgmt/mgmt (cluster-api=enabled)`);
 for (const [name, labels] of Object.entries(fleetClusters)) {
@@ -24,7 +43,23 @@ for (const [name, labels] of Object.entries(fleetClusters)) {
     .join(',');
   console.log(`  ${name.padEnd(10)} managed cluster default/${name} (${text})`);
 }
-console.log('  components: event-manager, addon-controller, one sveltos-agent per registered cluster\n');
+if (podFleet) {
+  console.log('  components (pods, installed with charts/sveltos and charts/sveltos-agent):');
+  for (const cluster of ['mgmt', 'cluster-a', 'cluster-b']) {
+    const components =
+      cluster === 'mgmt'
+        ? (['event-manager', 'addon-controller', 'sveltos-agent'] as const)
+        : (['sveltos-agent'] as const);
+    for (const component of components) {
+      const pods = await podFleet.pods(cluster, component);
+      const text = pods.map((pod) => `${pod.name}${pod.ready ? ' (Ready)' : ''}`).join(', ');
+      console.log(`    ${cluster}/${releaseNamespace}: ${component}: ${text} on ${pods[0]?.node ?? '?'}`);
+    }
+  }
+  console.log('');
+} else {
+  console.log('  components: event-manager, addon-controller, one sveltos-agent per registered cluster\n');
+}
 
 let failed = false;
 for (const scenario of scenarios) {
@@ -56,7 +91,7 @@ console.log(addonsTable(await deployedAddons(fleet)));
 await fleet.stop();
 if (keep) {
   console.log(
-    `\nClusters keep running (components stopped). Kubeconfigs: ${env.runDir}/<cluster>.kubeconfig`,
+    `\nClusters keep running (${podFleet ? 'with their nodes and pods' : 'components stopped'}). Kubeconfigs: ${env.runDir}/<cluster>.kubeconfig`,
   );
   console.log(`Stop them with: node packages/testenv/src/cli.ts down --run-dir ${env.runDir}`);
 } else {

@@ -13,3 +13,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/name: {{ include "sveltos-agent.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
+
+{{/* The kubeconfig Secret of the cluster the agent runs in: its own value, else the parent chart's global. */}}
+{{- define "sveltos-agent.kubeconfig" -}}
+{{- $global := (.Values.global | default dict).kubeconfig | default dict -}}
+{{- if .Values.kubeconfig.secretName -}}
+{{- toJson .Values.kubeconfig -}}
+{{- else if $global.secretName -}}
+{{- toJson (dict "secretName" $global.secretName "key" ($global.key | default "kubeconfig")) -}}
+{{- else -}}
+{{- toJson dict -}}
+{{- end -}}
+{{- end -}}

@@ -34,6 +34,7 @@ export function addAddonController(manager: Manager, options: AddonControllerOpt
     scope: options.scope,
     conflictRetryMs: options.conflictRetryMs,
     workers: options.workers,
+    tools: options.tools,
   };
   const informers = addonInformers(manager, settings);
   manager.clusters();

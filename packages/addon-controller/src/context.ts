@@ -23,7 +23,7 @@ import {
   type RestClient,
 } from '@sveltos-ts/kube';
 import type { ControllerHandle, Manager } from '@sveltos-ts/runtime';
-import type { Summary } from './features/types.ts';
+import type { Summary, ToolSettings } from './features/types.ts';
 import { profileSelects } from './match.ts';
 import type { AddonMetrics } from './metrics.ts';
 import type { Lookup, MgmtObject, RefKey } from './plan.ts';
@@ -52,6 +52,8 @@ export interface AddonSettings {
   /** When a pair blocked by a conflict is looked at again (default 30 s). */
   conflictRetryMs?: number | undefined;
   workers?: number | undefined;
+  /** helm and kustomize binaries, cache directory, command timeout (defaults: toolSettings()). */
+  tools?: Partial<ToolSettings> | undefined;
 }
 
 export function scopeSelector(scope: Record<string, string> | undefined): string | undefined {

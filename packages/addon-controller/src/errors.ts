@@ -18,10 +18,25 @@ export type AddonErrorCode =
   | 'CONFLICT'
   /** The managed cluster rejected or could not take a write. */
   | 'APPLY_FAILED'
-  /** Helm charts and kustomizations are not deployed yet by this controller. */
-  | 'FEATURE_NOT_SUPPORTED';
+  /** A feature this controller does not deploy (refused out loud). */
+  | 'FEATURE_NOT_SUPPORTED'
+  /** A helmCharts entry that cannot be used as written (fields, options, registry credentials). */
+  | 'INVALID_HELM_CHART'
+  /** Helm values (values, valuesFrom) that are not a YAML mapping. */
+  | 'INVALID_VALUES'
+  /** The chart could not be fetched: unknown chart or version, unreachable repository, refused credentials (retried). */
+  | 'CHART_UNAVAILABLE'
+  /** helm install/upgrade/uninstall failed in the cluster (retried). */
+  | 'HELM_FAILED'
+  /** A kustomizationRef's content cannot be built (archive, kustomization, kustomize build error). */
+  | 'KUSTOMIZE_FAILED';
 
-const RETRYABLE: ReadonlySet<AddonErrorCode> = new Set(['REFERENCE_NOT_FOUND', 'APPLY_FAILED']);
+const RETRYABLE: ReadonlySet<AddonErrorCode> = new Set([
+  'REFERENCE_NOT_FOUND',
+  'APPLY_FAILED',
+  'CHART_UNAVAILABLE',
+  'HELM_FAILED',
+]);
 
 export class AddonError extends Error {
   readonly code: AddonErrorCode;

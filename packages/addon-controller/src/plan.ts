@@ -105,10 +105,10 @@ const contentCache = new TemplateCache({ funcs: sveltosFuncs({ context: 'addon' 
 const nameCache = new TemplateCache({ funcs: sveltosFuncs({ context: 'plain' }) });
 
 type ObjectMap = Map<string, Value>;
-const toMap = (o: Record<string, unknown>): ObjectMap => fromJS(o, 'int64') as ObjectMap;
+export const toMap = (o: Record<string, unknown>): ObjectMap => fromJS(o, 'int64') as ObjectMap;
 
 /** Names and namespaces of references are templates over `.Cluster`, `.ClusterNamespace`, `.ClusterName`. */
-function renderName(text: string, cluster: TargetCluster, field: string): string {
+export function renderName(text: string, cluster: TargetCluster, field: string): string {
   if (!text.includes('{{')) return text;
   const data = new GoStruct(
     'struct',
@@ -131,7 +131,7 @@ export function contentHash(object: unknown): string {
 }
 
 /** Resolves templateResourceRefs: the objects templates reach through `getResource "<identifier>"`. */
-function templateResources(
+export function templateResources(
   input: PlanInput,
   references: RefKey[],
 ): { resources: Map<string, Value> | undefined; errors: AddonError[] } {
@@ -220,7 +220,7 @@ function decodeData(obj: MgmtObject, kind: 'ConfigMap' | 'Secret'): Array<[strin
     ]);
 }
 
-function withOwnership(
+export function withOwnership(
   object: Record<string, unknown>,
   source: DesiredResource['source'],
   profile: Profile,

@@ -14,6 +14,7 @@ import {
   type FeatureID,
   type FeatureStatus,
   type FeatureSummary,
+  type HelmChartSummary,
 } from '@sveltos-ts/api';
 import type { AddonError } from './errors.ts';
 import { type ResourceId, resourceKey } from './plan.ts';
@@ -96,6 +97,8 @@ export function failureText(messages: readonly string[]): string | undefined {
 export interface FeatureSection {
   summary: FeatureSummary;
   deployed?: FeatureDeployment | undefined;
+  /** Per Helm release state (only the Helm feature has them). */
+  releases?: HelmChartSummary[] | undefined;
 }
 
 export interface SectionInput {
@@ -109,6 +112,7 @@ export interface SectionInput {
   deployed: FeatureDeployment;
   consecutiveFailures: number;
   now: string;
+  releases?: HelmChartSummary[] | undefined;
 }
 
 export function deployedResource(r: RecordedResource): DeployedResource {
@@ -146,6 +150,7 @@ export function featureSection(input: SectionInput): FeatureSection {
       lastAppliedTime: input.now,
     },
     deployed,
+    ...(input.releases ? { releases: input.releases } : {}),
   };
 }
 
@@ -164,9 +169,11 @@ export function refusedSection(featureID: FeatureID, message: string): FeatureSe
 /** The complete ClusterSummary status from the features' sections (written with server-side apply, so it
  * replaces what we wrote last). */
 export function summaryStatus(sections: readonly FeatureSection[]): ClusterSummaryStatus {
+  const releases = sections.flatMap((s) => s.releases ?? []);
   return {
     featureSummaries: sections.map((s) => s.summary),
     deployedFeatures: sections.flatMap((s) => (s.deployed ? [s.deployed] : [])),
+    ...(releases.length > 0 ? { helmReleaseSummaries: releases } : {}),
   };
 }
 

@@ -4,7 +4,11 @@
 import { type ClusterSummary, CONFIG_API_VERSION, crds } from '@sveltos-ts/api';
 import { jsonLogger, KubeError, type KubeObject, RestClient } from '@sveltos-ts/kube';
 import { eventually, sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
-import { type RunningAddonController, startAddonController } from './addon-controller.ts';
+import {
+  type RunningAddonController,
+  type StartAddonControllerOptions,
+  startAddonController,
+} from './addon-controller.ts';
 
 export { eventually };
 
@@ -52,7 +56,10 @@ export async function registerCluster(
 }
 
 /** A controller handling only profiles labelled `sveltos-test: <scope>`. */
-export async function scopedController(scope: string): Promise<RunningAddonController> {
+export async function scopedController(
+  scope: string,
+  extra: Partial<StartAddonControllerOptions> = {},
+): Promise<RunningAddonController> {
   return startAddonController({
     managementKubeConfig: (await testBed()).cluster('mgmt').kubeConfig(),
     scope: { 'sveltos-test': scope },
@@ -62,6 +69,7 @@ export async function scopedController(scope: string): Promise<RunningAddonContr
       : {}),
     probeIntervalMs: 2_000,
     conflictRetryMs: 1_000,
+    ...extra,
   });
 }
 

@@ -68,8 +68,11 @@ export const helmChartSummary = obj({
   releaseName: str({ minLength: 1 }),
   releaseNamespace: str({ minLength: 1 }),
   status: strEnum(HELM_CHART_STATUSES),
-  valuesHash: opt(bytes()),
-  conflictMessage: opt(str()),
+  valuesHash: opt(bytes({ description: 'Hash of the values the release was last deployed with.' })),
+  conflictMessage: opt(str({ description: 'Why another profile manages this release.' })),
+  failureMessage: opt(
+    str({ description: 'Why the last install, upgrade or uninstall of the release failed.' }),
+  ),
 });
 export type HelmChartSummary = Static<typeof helmChartSummary>;
 

@@ -12,6 +12,8 @@ export type EvaluationErrorCode =
   | 'CEL_PARSE'
   /** A CEL rule failed at run time or did not return a bool (the rule counts as false). */
   | 'CEL_EVAL'
+  /** A CEL rule went past its cost limit (the rule counts as false). */
+  | 'CEL_COST'
   /** A Lua script does not compile. */
   | 'LUA_SYNTAX'
   /** A Lua script raised an error. */
@@ -27,7 +29,11 @@ export type EvaluationErrorCode =
   /** A marshalled object was used more often than declared, or after release. */
   | 'LUA_OBJECT_RELEASED'
   /** An EventSource with Lua was compiled without a Lua runtime. */
-  | 'LUA_RUNTIME_MISSING';
+  | 'LUA_RUNTIME_MISSING'
+  /** The sandbox worker running the script failed (crashed, or was closed) and was replaced. */
+  | 'LUA_SANDBOX'
+  /** The object was not evaluated: an earlier script of the same batch had to be stopped (retry later). */
+  | 'LUA_INTERRUPTED';
 
 export class EvaluationError extends Error {
   readonly code: EvaluationErrorCode;

@@ -1,9 +1,12 @@
-// EventSource evaluation, built for incremental use: compile an EventSource once, evaluate one object
-// against one selector (a changed object is re-evaluated alone), aggregate over the survivors, and build
-// the EventReport content. `evaluateEventSource` chains it all for a whole set of objects.
+// EventSource evaluation, built for incremental use: compile an EventSource once, evaluate batches of
+// objects (a changed object is re-evaluated alone), aggregate over the survivors, and build the EventReport
+// content. `evaluateEventSource` chains it all for a whole set of objects. The agent and
+// `sveltosctl eventsource test` both use exactly this (docs/design/evaluation.md).
 //
 // Order of the filters (docs/architecture.md): GVK, deletion, namespace, name, labelFilters AND selector,
 // then CEL (first true rule wins) OR Lua `evaluate`, then `aggregatedSelection` over all survivors.
+// Namespace, name, labels and CEL run in this thread (CEL within its cost limit); Lua runs in the sandbox
+// (worker threads under a watchdog, one Lua state per EventSource: docs/design/sandbox.md).
 
 import {
   type EventSource,
@@ -13,15 +16,22 @@ import {
   type ResourceSelector,
   type UncheckedObject,
 } from '@sveltos-ts/api';
-import { type CELIssue, CompiledCEL } from './cel.ts';
+import { type CELIssue, CompiledCEL, DEFAULT_CEL_COST_LIMIT } from './cel.ts';
 import { EvaluationError, type EvaluationErrorCode } from './errors.ts';
 import { compileLabelFilters, compileLabelSelector, type LabelPredicate } from './labels.ts';
-import type { LuaRuntime, LuaScript } from './lua/runtime.ts';
+import { type LuaSandbox, SandboxInterrupted, type SandboxSource } from './sandbox/pool.ts';
+import type { AggregateResult, Call, CallResult, EachResult, ScriptSource } from './sandbox/protocol.ts';
 import { type GVK, gvkKey, matchingResourceOf, type PreparedObject, prepare } from './object.ts';
+import { validateEventSource } from './validate.ts';
 
 export interface CompileOptions {
-  /** Needed when the EventSource has Lua (`evaluate` or `aggregatedSelection`). */
-  lua?: LuaRuntime;
+  /** Where Lua runs; needed when the EventSource has Lua (`evaluate` or `aggregatedSelection`). */
+  sandbox?: LuaSandbox;
+  /** Cost limit of one CEL rule evaluation (DEFAULT_CEL_COST_LIMIT). */
+  celCostLimit?: number;
+  /** Check the EventSource against the CRD schema first (default true): what the API server would refuse
+   * (unknown fields, wrong types, missing required fields) is an INVALID_EVENTSOURCE error. */
+  validate?: boolean;
 }
 
 /** Where a selector decided about an object. */
@@ -36,7 +46,8 @@ export interface SelectorVerdict {
   message?: string;
   /** Non-fatal problems (CEL rules that errored and counted as false). */
   issues: CELIssue[];
-  /** A Lua failure: the object's verdict is unknown and the EventSource must keep its last report. */
+  /** A Lua failure: the object's verdict is unknown and the EventSource must keep its last report. Code
+   * LUA_INTERRUPTED: the object was not evaluated because another one stopped the batch; evaluate it again. */
   error?: EvaluationError;
 }
 
@@ -72,8 +83,27 @@ export interface EventSourceEvaluation extends ReportContent {
   errors: EvaluationIssue[];
 }
 
+/** What aggregatedSelection selected, checked as the agent reports it. */
+export type AggregationOutcome =
+  | { ok: true; resources: UncheckedObject[]; message: string }
+  | { ok: false; error: EvaluationError };
+
 function invalid(message: string): never {
   throw new EvaluationError('INVALID_EVENTSOURCE', message);
+}
+
+/** A report names each object by apiVersion, kind and metadata.name: a script may build synthetic objects,
+ * but each must say what it is. */
+export function reportableProblem(o: unknown): string | undefined {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return 'is not an object';
+  const r = o as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+  if (typeof r.apiVersion !== 'string' || r.apiVersion === '') return 'has no apiVersion';
+  if (typeof r.kind !== 'string' || r.kind === '') return 'has no kind';
+  if (r.metadata === null || typeof r.metadata !== 'object') return 'has no metadata';
+  if (typeof r.metadata.name !== 'string' || r.metadata.name === '') return 'has no metadata.name';
+  if (r.metadata.namespace !== undefined && typeof r.metadata.namespace !== 'string')
+    return 'has a metadata.namespace that is not a string';
+  return undefined;
 }
 
 export class CompiledSelector {
@@ -86,14 +116,15 @@ export class CompiledSelector {
   readonly name: string;
   private readonly labelPredicates: LabelPredicate[];
   readonly cel: CompiledCEL | undefined;
-  readonly lua: LuaScript | undefined;
-  private readonly runtime: LuaRuntime | undefined;
+  /** Index of the selector's `evaluate` script among the EventSource's scripts. */
+  readonly luaScript: number | undefined;
 
   constructor(
     sel: ResourceSelector,
     index: number,
     eventSourceName: string,
-    runtime: LuaRuntime | undefined,
+    scripts: ScriptSource[],
+    celCostLimit: number,
   ) {
     this.index = index;
     this.where = `EventSource "${eventSourceName}" resourceSelectors[${index}]`;
@@ -124,14 +155,11 @@ export class CompiledSelector {
       invalid(`${this.where}.evaluateCEL: must be a list of {name, rule}`);
     }
     // `evaluateCEL: []` means no CEL (the len() > 0 reading of upstream)
-    this.cel = sel.evaluateCEL?.length ? new CompiledCEL(sel.evaluateCEL, this.where) : undefined;
+    this.cel = sel.evaluateCEL?.length ? new CompiledCEL(sel.evaluateCEL, this.where, celCostLimit) : undefined;
     const evaluate = str('evaluate', false);
-    this.runtime = runtime;
     if (evaluate.trim() !== '') {
-      if (!runtime) {
-        throw new EvaluationError('LUA_RUNTIME_MISSING', `${this.where}.evaluate: Lua needs a LuaRuntime`);
-      }
-      this.lua = runtime.compile(evaluate, `${this.where}.evaluate`);
+      this.luaScript = scripts.length;
+      scripts.push({ name: `${this.where}.evaluate`, source: evaluate });
     }
   }
 
@@ -140,9 +168,8 @@ export class CompiledSelector {
     return obj.apiVersion === this.apiVersion && obj.kind === this.gvk.kind;
   }
 
-  /** The per-object decision of this selector. */
-  evaluate(input: UncheckedObject | PreparedObject): SelectorVerdict {
-    const obj = prepare(input);
+  /** The decision of everything but Lua: a verdict, or `undefined` when the Lua script decides. */
+  decideWithoutLua(obj: PreparedObject): SelectorVerdict | { lua: true; issues: CELIssue[] } {
     const no = (decidedBy: DecidedBy): SelectorVerdict => ({ matched: false, decidedBy, issues: [] });
     if (!this.appliesTo(obj)) return no('gvk');
     if (obj.deleting) return no('deleting');
@@ -156,65 +183,40 @@ export class CompiledSelector {
       if (outcome.matchedRule !== undefined) {
         return { matched: true, decidedBy: 'cel', celRule: outcome.matchedRule, issues };
       }
-      if (!this.lua) return { matched: false, decidedBy: 'cel', issues };
+      if (this.luaScript === undefined) return { matched: false, decidedBy: 'cel', issues };
     }
-    if (!this.lua) return { matched: true, decidedBy: 'none', issues };
-    try {
-      const r = this.runtime!.evaluate(this.lua, obj.lua(this.runtime!));
-      return { matched: r.matching, decidedBy: 'lua', issues, ...(r.message ? { message: r.message } : {}) };
-    } catch (e) {
-      if (!(e instanceof EvaluationError)) throw e;
-      return { matched: false, decidedBy: 'lua', issues, error: e };
-    }
+    if (this.luaScript === undefined) return { matched: true, decidedBy: 'none', issues };
+    return { lua: true, issues };
   }
+}
+
+function wireError(e: { code: EvaluationErrorCode; message: string }): EvaluationError {
+  return new EvaluationError(e.code, e.message);
 }
 
 export class CompiledEventSource {
   readonly name: string;
   readonly selectors: readonly CompiledSelector[];
-  readonly aggregation: LuaScript | undefined;
+  /** Index of the aggregatedSelection script among the scripts. */
+  readonly aggregationScript: number | undefined;
   readonly collectResources: boolean;
   /** CEL rules that do not parse (each counts as false on every object). */
   readonly compileIssues: readonly EvaluationIssue[];
-  private readonly runtime: LuaRuntime | undefined;
+  private readonly lua: SandboxSource | undefined;
+  private released = false;
 
-  constructor(eventSource: EventSource, options: CompileOptions = {}) {
-    if (eventSource === null || typeof eventSource !== 'object') invalid('EventSource: not an object');
-    const name = eventSource.metadata?.name;
-    this.name = typeof name === 'string' && name !== '' ? name : '<unnamed>';
-    const spec: EventSourceSpec = eventSource.spec ?? {};
-    if (typeof spec !== 'object') invalid(`EventSource "${this.name}": spec must be an object`);
-    if (spec.resourceSelectors !== undefined && !Array.isArray(spec.resourceSelectors)) {
-      invalid(`EventSource "${this.name}": spec.resourceSelectors must be a list`);
-    }
-    if (spec.collectResources !== undefined && typeof spec.collectResources !== 'boolean') {
-      invalid(`EventSource "${this.name}": spec.collectResources must be a boolean`);
-    }
-    if (spec.aggregatedSelection !== undefined && typeof spec.aggregatedSelection !== 'string') {
-      invalid(`EventSource "${this.name}": spec.aggregatedSelection must be a string`);
-    }
-    this.runtime = options.lua;
-    this.collectResources = spec.collectResources === true;
-    const selectors: CompiledSelector[] = [];
-    try {
-      (spec.resourceSelectors ?? []).forEach((s, i) => {
-        selectors.push(new CompiledSelector(s, i, this.name, options.lua));
-      });
-      const agg = spec.aggregatedSelection ?? '';
-      if (agg.trim() !== '') {
-        if (!options.lua) {
-          throw new EvaluationError(
-            'LUA_RUNTIME_MISSING',
-            `EventSource "${this.name}" aggregatedSelection: Lua needs a LuaRuntime`,
-          );
-        }
-        this.aggregation = options.lua.compile(agg, `EventSource "${this.name}" aggregatedSelection`);
-      }
-    } catch (e) {
-      for (const s of selectors) if (s.lua) options.lua?.release(s.lua);
-      throw e;
-    }
+  private constructor(
+    name: string,
+    selectors: CompiledSelector[],
+    aggregationScript: number | undefined,
+    collectResources: boolean,
+    lua: SandboxSource | undefined,
+  ) {
+    this.name = name;
     this.selectors = selectors;
+    this.aggregationScript = aggregationScript;
+    this.collectResources = collectResources;
+    this.lua = lua;
     this.compileIssues = selectors.flatMap((s) =>
       (s.cel?.parseIssues ?? []).map((i) => ({
         code: i.code,
@@ -225,9 +227,55 @@ export class CompiledEventSource {
     );
   }
 
+  /** Validates and compiles: label filters, selectors and CEL here, Lua in the sandbox (syntax errors are
+   * reported now). Throws EvaluationError. */
+  static async compile(eventSource: EventSource, options: CompileOptions = {}): Promise<CompiledEventSource> {
+    if (eventSource === null || typeof eventSource !== 'object') invalid('EventSource: not an object');
+    const name = eventSource.metadata?.name;
+    const esName = typeof name === 'string' && name !== '' ? name : '<unnamed>';
+    if (options.validate !== false) validateEventSource(eventSource, esName);
+    const spec: EventSourceSpec = eventSource.spec ?? {};
+    if (typeof spec !== 'object') invalid(`EventSource "${esName}": spec must be an object`);
+    if (spec.resourceSelectors !== undefined && !Array.isArray(spec.resourceSelectors)) {
+      invalid(`EventSource "${esName}": spec.resourceSelectors must be a list`);
+    }
+    if (spec.collectResources !== undefined && typeof spec.collectResources !== 'boolean') {
+      invalid(`EventSource "${esName}": spec.collectResources must be a boolean`);
+    }
+    if (spec.aggregatedSelection !== undefined && typeof spec.aggregatedSelection !== 'string') {
+      invalid(`EventSource "${esName}": spec.aggregatedSelection must be a string`);
+    }
+    const scripts: ScriptSource[] = [];
+    const celCostLimit = options.celCostLimit ?? DEFAULT_CEL_COST_LIMIT;
+    const selectors = (spec.resourceSelectors ?? []).map(
+      (s, i) => new CompiledSelector(s, i, esName, scripts, celCostLimit),
+    );
+    let aggregationScript: number | undefined;
+    const agg = spec.aggregatedSelection ?? '';
+    if (agg.trim() !== '') {
+      aggregationScript = scripts.length;
+      scripts.push({ name: `EventSource "${esName}" aggregatedSelection`, source: agg });
+    }
+    let lua: SandboxSource | undefined;
+    if (scripts.length > 0) {
+      if (!options.sandbox) {
+        throw new EvaluationError(
+          'LUA_RUNTIME_MISSING',
+          `${scripts[0]!.name}: Lua needs a sandbox (CompileOptions.sandbox)`,
+        );
+      }
+      lua = await options.sandbox.register(scripts);
+    }
+    return new CompiledEventSource(esName, selectors, aggregationScript, spec.collectResources === true, lua);
+  }
+
   /** Whether any selector or the aggregation runs Lua. */
   get usesLua(): boolean {
-    return this.aggregation !== undefined || this.selectors.some((s) => s.lua !== undefined);
+    return this.lua !== undefined;
+  }
+
+  get aggregated(): boolean {
+    return this.aggregationScript !== undefined;
   }
 
   /** GVKs the EventSource watches (deduplicated, in selector order). */
@@ -237,32 +285,105 @@ export class CompiledEventSource {
     return [...seen.values()];
   }
 
-  /** How many Lua calls an object of this GVK can take part in (to marshal it once with that many uses). */
-  luaUses(obj: PreparedObject): number {
-    let n = 0;
-    for (const s of this.selectors) {
-      if (!s.appliesTo(obj)) continue;
-      if (s.lua) n++;
-      // the aggregation sees the object once per selector that matched it
-      if (this.aggregation) n++;
+  /**
+   * The per-object verdicts of a batch: `items[i]` is decided by selector `items[i].selector`. Everything
+   * but Lua is decided here; the objects that need Lua go to the sandbox in one request.
+   */
+  async evaluateObjects(
+    items: readonly { selector: number; object: UncheckedObject | PreparedObject }[],
+  ): Promise<SelectorVerdict[]> {
+    const verdicts: (SelectorVerdict | undefined)[] = new Array(items.length);
+    const luaWork = new Map<number, { items: number[]; objects: unknown[]; issues: CELIssue[][] }>();
+    items.forEach((item, i) => {
+      const sel = this.selectors[item.selector];
+      if (!sel) throw new RangeError(`no resourceSelectors[${item.selector}]`);
+      const obj = prepare(item.object);
+      const d = sel.decideWithoutLua(obj);
+      if (!('lua' in d)) {
+        verdicts[i] = d;
+        return;
+      }
+      let work = luaWork.get(sel.luaScript!);
+      if (!work) {
+        work = { items: [], objects: [], issues: [] };
+        luaWork.set(sel.luaScript!, work);
+      }
+      work.items.push(i);
+      work.objects.push(obj.raw);
+      work.issues.push(d.issues);
+    });
+    if (luaWork.size > 0) {
+      const groups = [...luaWork.entries()];
+      const calls: Call[] = groups.map(([script, w]) => ({ kind: 'each', script, objects: w.objects }));
+      let results: CallResult[] | undefined;
+      let stopped: EvaluationError | undefined;
+      try {
+        results = await this.luaSource().run(calls);
+      } catch (e) {
+        if (!(e instanceof EvaluationError)) throw e;
+        stopped = e;
+      }
+      groups.forEach(([, w], c) => {
+        w.items.forEach((itemIndex, k) => {
+          const issues = w.issues[k]!;
+          if (results) {
+            const r = (results[c] as EachResult[])[k]!;
+            verdicts[itemIndex] =
+              'error' in r
+                ? { matched: false, decidedBy: 'lua', issues, error: wireError(r.error) }
+                : {
+                    matched: r.matching,
+                    decidedBy: 'lua',
+                    issues,
+                    ...(r.message ? { message: r.message } : {}),
+                  };
+            return;
+          }
+          // the sandbox stopped the request: the object that was running gets the error, the others were
+          // not (or no longer) evaluated and must be tried again
+          const culprit = stopped instanceof SandboxInterrupted && stopped.call === c && stopped.index === k;
+          const error = culprit
+            ? stopped!
+            : new EvaluationError(
+                'LUA_INTERRUPTED',
+                `${this.selectors[items[itemIndex]!.selector]!.where}.evaluate: not evaluated: ${stopped!.message}`,
+              );
+          verdicts[itemIndex] = { matched: false, decidedBy: 'lua', issues, error };
+        });
+      });
     }
-    return n;
+    return verdicts as SelectorVerdict[];
   }
 
-  /** Runs aggregatedSelection over the survivors (in report order); returns what the script selected. */
-  aggregate(survivors: readonly (UncheckedObject | PreparedObject)[]): {
-    resources: UncheckedObject[];
-    message: string;
-  } {
-    if (!this.aggregation || !this.runtime) {
-      return { resources: survivors.map((s) => prepare(s).raw), message: '' };
+  /** Runs aggregatedSelection over the survivors (in report order) and checks what it returned as the agent
+   * reports it: every selected resource names itself (apiVersion, kind, metadata.name). */
+  async aggregate(survivors: readonly (UncheckedObject | PreparedObject)[]): Promise<AggregationOutcome> {
+    const objects = survivors.map((s) => prepare(s).raw);
+    if (this.aggregationScript === undefined) return { ok: true, resources: objects, message: '' };
+    let result: AggregateResult;
+    try {
+      const [r] = await this.luaSource().run([
+        { kind: 'aggregate', script: this.aggregationScript, objects },
+      ]);
+      result = r as AggregateResult;
+    } catch (e) {
+      if (!(e instanceof EvaluationError)) throw e;
+      return { ok: false, error: e };
     }
-    const runtime = this.runtime;
-    const r = runtime.aggregate(
-      this.aggregation,
-      survivors.map((s) => prepare(s).lua(runtime, 1)),
-    );
-    return { resources: r.resources as UncheckedObject[], message: r.message };
+    if ('error' in result) return { ok: false, error: wireError(result.error) };
+    for (const [i, r] of result.resources.entries()) {
+      const problem = reportableProblem(r);
+      if (problem) {
+        return {
+          ok: false,
+          error: new EvaluationError(
+            'LUA_RESULT',
+            `EventSource "${this.name}" aggregatedSelection: resources[${i + 1}] ${problem}; a reported resource needs apiVersion, kind and metadata.name`,
+          ),
+        };
+      }
+    }
+    return { ok: true, resources: result.resources as UncheckedObject[], message: result.message };
   }
 
   /** EventReport content for the matched objects. */
@@ -271,12 +392,11 @@ export class CompiledEventSource {
   }
 
   /** Evaluates every object and builds the report: `objectsByGVK` maps gvkKey() to that GVK's objects. */
-  evaluate(
+  async evaluate(
     objectsByGVK: ReadonlyMap<string, readonly (UncheckedObject | PreparedObject)[]>,
-  ): EventSourceEvaluation {
+  ): Promise<EventSourceEvaluation> {
     const messages: EvaluationMessage[] = [];
     const errors: EvaluationIssue[] = [...this.compileIssues];
-    const survivors: PreparedObject[] = [];
     const prepared = new Map<string, PreparedObject[]>();
     const preparedFor = (key: string): PreparedObject[] => {
       let list = prepared.get(key);
@@ -286,57 +406,46 @@ export class CompiledEventSource {
       }
       return list;
     };
-    try {
-      for (const sel of this.selectors) {
-        for (const obj of preparedFor(sel.gvkKey)) {
-          if (sel.lua && this.runtime) obj.lua(this.runtime, this.luaUses(obj));
-          const v = sel.evaluate(obj);
-          for (const i of v.issues) {
-            errors.push({
-              code: i.code,
-              message: i.message,
-              fatal: false,
-              selector: sel.index,
-              resource: obj.ref,
-            });
-          }
-          if (v.error) {
-            errors.push({
-              code: v.error.code,
-              message: v.error.message,
-              fatal: true,
-              selector: sel.index,
-              resource: obj.ref,
-            });
-          }
-          if (v.message)
-            messages.push({ source: 'evaluate', selector: sel.index, resource: obj.ref, message: v.message });
-          if (v.matched) survivors.push(obj);
-        }
+    const items = this.selectors.flatMap((sel) =>
+      preparedFor(sel.gvkKey).map((object) => ({ selector: sel.index, object })),
+    );
+    const verdicts = await this.evaluateObjects(items);
+    const survivors: PreparedObject[] = [];
+    verdicts.forEach((v, i) => {
+      const { selector, object } = items[i]!;
+      for (const issue of v.issues) {
+        errors.push({ code: issue.code, message: issue.message, fatal: false, selector, resource: object.ref });
       }
-      const ok = !errors.some((e) => e.fatal);
-      let matched: UncheckedObject[] = survivors.map((s) => s.raw);
-      if (ok && this.aggregation) {
-        try {
-          const r = this.aggregate(survivors);
-          matched = r.resources;
-          if (r.message) messages.push({ source: 'aggregatedSelection', message: r.message });
-        } catch (e) {
-          if (!(e instanceof EvaluationError)) throw e;
-          errors.push({ code: e.code, message: e.message, fatal: true });
-          return { ok: false, matched: [], matchingResources: [], messages, errors };
-        }
+      if (v.error) {
+        errors.push({ code: v.error.code, message: v.error.message, fatal: true, selector, resource: object.ref });
       }
-      return { ok, matched, ...this.report(matched), messages, errors };
-    } finally {
-      for (const list of prepared.values()) for (const o of list) o.release();
+      if (v.message) messages.push({ source: 'evaluate', selector, resource: object.ref, message: v.message });
+      if (v.matched) survivors.push(object);
+    });
+    const ok = !errors.some((e) => e.fatal);
+    let matched: UncheckedObject[] = survivors.map((s) => s.raw);
+    if (ok && this.aggregationScript !== undefined) {
+      const r = await this.aggregate(survivors);
+      if (!r.ok) {
+        errors.push({ code: r.error.code, message: r.error.message, fatal: true });
+        return { ok: false, matched: [], matchingResources: [], messages, errors };
+      }
+      matched = r.resources;
+      if (r.message) messages.push({ source: 'aggregatedSelection', message: r.message });
     }
+    return { ok, matched, ...this.report(matched), messages, errors };
   }
 
-  /** Frees the compiled scripts. */
+  /** Frees the EventSource's Lua state in the sandbox. */
   release(): void {
-    for (const s of this.selectors) if (s.lua) this.runtime?.release(s.lua);
-    if (this.aggregation) this.runtime?.release(this.aggregation);
+    if (this.released) return;
+    this.released = true;
+    this.lua?.release();
+  }
+
+  private luaSource(): SandboxSource {
+    if (!this.lua) throw new EvaluationError('LUA_RUNTIME_MISSING', `EventSource "${this.name}": no Lua`);
+    return this.lua;
   }
 }
 
@@ -359,19 +468,19 @@ export function reportContent(matched: readonly UncheckedObject[], collectResour
 export function compileEventSource(
   eventSource: EventSource,
   options: CompileOptions = {},
-): CompiledEventSource {
-  return new CompiledEventSource(eventSource, options);
+): Promise<CompiledEventSource> {
+  return CompiledEventSource.compile(eventSource, options);
 }
 
 /** One-shot evaluation of a whole EventSource (compiles, evaluates, frees the scripts). */
-export function evaluateEventSource(
+export async function evaluateEventSource(
   eventSource: EventSource,
   objectsByGVK: ReadonlyMap<string, readonly UncheckedObject[]>,
   options: CompileOptions = {},
-): EventSourceEvaluation {
-  const compiled = compileEventSource(eventSource, options);
+): Promise<EventSourceEvaluation> {
+  const compiled = await compileEventSource(eventSource, options);
   try {
-    return compiled.evaluate(objectsByGVK);
+    return await compiled.evaluate(objectsByGVK);
   } finally {
     compiled.release();
   }

@@ -19,6 +19,8 @@ export interface ControllerContext {
   namespace: string;
   /** --concurrent-reconciles: workers of the component's main unit (its default when undefined). */
   workers: number | undefined;
+  /** The parsed values of the component's own flags (`addFlags`). */
+  flags: Record<string, unknown>;
 }
 
 export interface ControllerMainOptions {
@@ -29,6 +31,8 @@ export interface ControllerMainOptions {
   defaultNamespace: string;
   /** Whether this component probes SveltosClusters unless told otherwise. */
   managesClusterStatus: boolean;
+  /** Adds the component's own flags to the common ones. */
+  addFlags?(program: Command): void;
   /** Adds the component's controllers to the Manager (before it starts). */
   setup(manager: Manager, context: ControllerContext): void | Promise<void>;
 }
@@ -93,7 +97,9 @@ export async function runControllerMain(options: ControllerMainOptions, argv = p
         .choices(['debug', 'info', 'warn', 'error'])
         .default('info'),
     );
-  addUpstreamFlags(program).parse(argv);
+  addUpstreamFlags(program);
+  options.addFlags?.(program);
+  program.parse(argv);
   const flags = program.opts<
     {
       kubeconfig?: string;
@@ -136,6 +142,7 @@ export async function runControllerMain(options: ControllerMainOptions, argv = p
       namespace,
       manageClusterStatus: flags.manageClusterStatus,
       workers: upstream.workers,
+      flags: program.opts(),
     });
     serveManager(runtime, manager);
     await runtime.listen(flags.metricsPort, '0.0.0.0');

@@ -1,4 +1,5 @@
 // Value conversions Sprig relies on: spf13/cast numeric coercion, strval, emptiness, deep equality.
+import { chargeSteps } from './budget.ts';
 import { formatValue } from './fmt.ts';
 import { formatTime } from './time.ts';
 import {
@@ -165,6 +166,8 @@ function typeName2(m: Map<string, Value>): string {
 
 /** Deep copy keeping Go types (copystructure.Copy). */
 export function deepCopy(v: Value): Value {
+  // a value may share parts (a list holding the same map twice): the copy costs what it visits
+  chargeSteps();
   if (v instanceof Map) {
     if (v instanceof GoMap) {
       const m = new GoMap();

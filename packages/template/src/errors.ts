@@ -1,7 +1,12 @@
 // Typed errors of the template engine. `message` is Go's error text (what upstream users see);
 // `code` is stable for callers.
 
-export type TemplateErrorCode = 'TEMPLATE_PARSE' | 'TEMPLATE_EXEC' | 'TEMPLATE_OPTION';
+export type TemplateErrorCode =
+  | 'TEMPLATE_PARSE'
+  | 'TEMPLATE_EXEC'
+  | 'TEMPLATE_OPTION'
+  /** The execution went past its step, size or output budget (or a JavaScript limit inside a function). */
+  | 'TEMPLATE_LIMIT';
 
 export class TemplateError extends Error {
   readonly code: TemplateErrorCode;

@@ -1,5 +1,6 @@
 // Executor for parsed templates with Go text/template semantics.
-import { FuncError, TemplateError } from './errors.ts';
+import { BudgetExceeded, chargeSize, chargeSteps, DEFAULT_TEMPLATE_LIMITS } from './budget.ts';
+import { FuncError, TemplateError, type TemplateErrorCode } from './errors.ts';
 import { compareBytes, formatValue } from './fmt.ts';
 import { type CallContext, type FuncDef, type FuncMap, type ParamType, paramTypeNames } from './functypes.ts';
 import {
@@ -62,6 +63,8 @@ export interface ExecOptions {
   missingKey: MissingKey;
   funcs: FuncMap;
   ctx: CallContext;
+  /** Characters of output allowed (the rest of the budget is charged through budget.ts). */
+  maxOutputSize?: number;
 }
 
 /** Byte-based column, as Go reports it. */
@@ -95,15 +98,26 @@ export class Executor {
     } catch (e) {
       if (e instanceof BreakSignal || e instanceof ContinueSignal)
         this.fail('internal error: break or continue outside range');
+      if (e instanceof TemplateError) throw e;
+      if (e instanceof BudgetExceeded) this.fail(e.message, 'TEMPLATE_LIMIT');
+      // a JavaScript limit (string or array length, call stack) reached inside a function
+      if (e instanceof RangeError) this.fail(`resource limit reached: ${e.message}`, 'TEMPLATE_LIMIT');
       throw e;
     }
     return this.out;
   }
 
-  private fail(message: string): never {
+  /** Appends to the output within the output budget. */
+  private emit(s: string): void {
+    const max = this.opts.maxOutputSize ?? DEFAULT_TEMPLATE_LIMITS.maxOutputSize;
+    if (this.out.length + s.length > max) throw new BudgetExceeded('output', max);
+    this.out += s;
+  }
+
+  private fail(message: string, code: TemplateErrorCode = 'TEMPLATE_EXEC'): never {
     const name = this.tree.name;
     if (this.node === undefined) {
-      throw new TemplateError('TEMPLATE_EXEC', `template: ${name}: ${message}`, name);
+      throw new TemplateError(code, `template: ${name}: ${message}`, name);
     }
     const text = this.tree.text.slice(0, this.node.pos);
     const nl = text.lastIndexOf('\n');
@@ -111,7 +125,7 @@ export class Executor {
     const col = nl < 0 ? byteLength(text) : byteLength(text.slice(nl + 1));
     const location = `${this.tree.parseName}:${line}:${col}`;
     throw new TemplateError(
-      'TEMPLATE_EXEC',
+      code,
       `template: ${location}: executing ${JSON.stringify(name)} at <${String(this.node)}>: ${message}`,
       name,
       line,
@@ -124,9 +138,10 @@ export class Executor {
   }
 
   private walk(dot: Value, dotIface: boolean, node: Node): void {
+    chargeSteps();
     switch (node.type) {
       case 'text':
-        this.out += node.text;
+        this.emit(node.text);
         return;
       case 'list':
         for (const n of node.nodes) this.walk(dot, dotIface, n);
@@ -156,24 +171,24 @@ export class Executor {
   private printValue(node: { pos: number; toString(): string }, v: Value): void {
     this.at(node);
     if (v === undefined) {
-      this.out += '<no value>';
+      this.emit('<no value>');
       return;
     }
     if (typeof v === 'string') {
-      this.out += v;
+      this.emit(v);
       return;
     }
     if (v instanceof GoStruct) {
       if (v.stringer) {
-        this.out += v.stringer(v);
+        this.emit(v.stringer(v));
         return;
       }
       if (v.typeName.startsWith('*')) {
-        this.out += formatValue(new GoStruct(v.typeName.slice(1), v.fields), 'v', plainFlags, 0);
+        this.emit(formatValue(new GoStruct(v.typeName.slice(1), v.fields), 'v', plainFlags, 0));
         return;
       }
     }
-    this.out += formatValue(v, 'v', plainFlags, 0);
+    this.emit(formatValue(v, 'v', plainFlags, 0));
   }
 
   private mark(): number {
@@ -245,6 +260,7 @@ export class Executor {
             this.setTopVar(1, elem, elemIface);
           } else this.setTopVar(1, elem, elemIface);
         }
+        chargeSteps();
         const inner = this.mark();
         try {
           this.walk(elem, elemIface, node.list);
@@ -305,7 +321,8 @@ export class Executor {
     try {
       this.walk(newDot, false, tree.root);
     } catch (e) {
-      if (e instanceof RangeError && !(e instanceof TemplateError)) {
+      // (no function call here: the stack is exhausted)
+      if (e instanceof RangeError && e.message === 'Maximum call stack size exceeded') {
         // The JS stack is shallower than Go's 100000 nested templates; report Go's error.
         this.tree = saved.tree;
         this.at(node);
@@ -340,6 +357,7 @@ export class Executor {
   }
 
   private evalCommand(dot: Value, dotIface: boolean, cmd: CommandNode, final: Final): Slot {
+    chargeSteps();
     const first = cmd.args[0]!;
     switch (first.type) {
       case 'field':
@@ -533,7 +551,21 @@ export class Executor {
     let result: Value;
     try {
       result = fn.fn(argv, this.opts.ctx);
+      // what a function produced counts against the size budget (functions whose result can be much
+      // larger than their arguments check before allocating)
+      if (typeof result === 'string') {
+        if (result.length > 64) chargeSize(result.length);
+      } else if (Array.isArray(result)) chargeSize(result.length);
+      else if (result instanceof Map) chargeSize(result.size);
     } catch (e) {
+      if (e instanceof BudgetExceeded) {
+        this.at(node);
+        this.fail(`error calling ${name}: ${e.message}`, 'TEMPLATE_LIMIT');
+      }
+      if (e instanceof RangeError) {
+        this.at(node);
+        this.fail(`error calling ${name}: resource limit reached: ${e.message}`, 'TEMPLATE_LIMIT');
+      }
       if (e instanceof FuncError) {
         this.at(node);
         // Go names the callee expression in call's error.

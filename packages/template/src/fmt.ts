@@ -1,4 +1,5 @@
 // Go's fmt printing rules (Sprint, Sprintln, Sprintf, %v of composites) over the value model.
+import { checkSize, chargeSteps } from './budget.ts';
 import { formatTime } from './time.ts';
 import {
   GoInt,
@@ -497,6 +498,8 @@ export function compareBytes(a: string, b: string): number {
 
 /** Formats one operand for a verb; depth > 0 means inside a container (nil prints <nil>). */
 export function formatValue(v: Value, verb: string, f: Flags, depth: number): string {
+  // values may share parts (a map listed twice): printing costs what it visits
+  chargeSteps();
   if (v === null || v === undefined) {
     if (verb === 'T' || verb === 'v' || depth > 0) return pad('<nil>', f);
     return `%!${verb}(<nil>)`;
@@ -683,6 +686,10 @@ export function sprintf(format: string, args: Value[]): string {
     }
     const verb = String.fromCodePoint(format.codePointAt(i)!);
     i += verb.length;
+    // widths and precisions go up to 10^6 each in Go: bound what many of them produce together
+    if (f.width !== undefined || f.prec !== undefined) {
+      checkSize(out.length + (f.width ?? 0) + (f.prec ?? 0), 'printf');
+    }
     if (verb === '%') out += '%';
     else if (!goodArgNum) out += `%!${verb}(BADINDEX)`;
     else if (argi >= args.length) out += `%!${verb}(MISSING)`;

@@ -1,4 +1,5 @@
 // encoding/json Marshal over the value model: sorted map keys, Go's float format, HTML escaping.
+import { chargeSize, chargeSteps } from './budget.ts';
 import { toValidUTF8 } from './bytes.ts';
 import { compareBytes, formatFloatJSON } from './fmt.ts';
 import { formatTime } from './time.ts';
@@ -75,9 +76,12 @@ export function structJSONFields(v: GoStruct): [string, Value][] {
 }
 
 function encode(v: Value, opts: JSONOptions, indent: string): string {
+  // values may share parts: encoding costs what it visits and produces
+  chargeSteps();
   if (v === null || v === undefined) return 'null';
   switch (typeof v) {
     case 'string':
+      chargeSize(v.length);
       return quoteJSON(v, opts.escapeHTML);
     case 'boolean':
       return v ? 'true' : 'false';

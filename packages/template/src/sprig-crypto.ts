@@ -1,5 +1,6 @@
 // Sprig's crypto and random helpers. Certificate generation and bcrypt are not provided (they are
 // listed in docs/template-deviations.md); calling them fails with a clear execution error.
+import { checkSize, chargeSteps } from './budget.ts';
 import {
   createCipheriv,
   createDecipheriv,
@@ -74,6 +75,7 @@ function derivePassword(
   if (tmpls === undefined) return `cannot find password template ${passwordType}`;
   const ns = 'com.lyndir.masterpassword';
   const seed = Buffer.concat([Buffer.from(ns), u32(user.length), Buffer.from(user)]);
+  chargeSteps(50_000, 'derivePassword');
   const key = scryptSync(Buffer.from(password), seed, 64, {
     N: 32768,
     r: 8,
@@ -135,6 +137,8 @@ function decryptAES(password: string, crypt64: string): string {
 }
 
 function genPrivateKey(typ: string): string {
+  // key generation is expensive (RSA 4096 takes a good fraction of a second): a template gets a few
+  chargeSteps(typ === 'rsa' ? 400_000 : typ === 'dsa' ? 100_000 : 1000, 'genPrivateKey');
   switch (typ) {
     case '':
     case 'rsa':
@@ -176,6 +180,7 @@ export function cryptoFuncs(): Map<string, FuncDef> {
       'randBytes',
       def(['int'], ([n]) => {
         if (num(n) < 0) throw new FuncError('runtime error: makeslice: len out of range');
+        checkSize(Math.ceil((num(n) * 4) / 3), 'randBytes');
         return randomBytes(num(n)).toString('base64');
       }),
     ],

@@ -1,6 +1,9 @@
 // biome-ignore-all lint/suspicious/noControlCharactersInRegex: Go byte/rune classes are matched literally
-// Sprig's regex functions over Go RE2 syntax, translated to JavaScript RegExp (unicode mode), with Go's
-// FindAll / Split / replacement-template semantics.
+// Sprig's regex functions: Go RE2 syntax and matching through re2js (a port of RE2/Go's regexp: linear time,
+// no backtracking, whatever the expression), with Go's error messages, FindAll / Split / replacement-template
+// semantics.
+import { RE2JS, RE2JSSyntaxException } from 're2js';
+import { checkSize, chargeSteps } from './budget.ts';
 import { FuncError } from './errors.ts';
 import { goQuote } from './fmt.ts';
 import { def, type FuncDef } from './functypes.ts';
@@ -53,23 +56,6 @@ const posixRanges: Record<string, [number, number][]> = {
     [0x61, 0x66],
   ],
 };
-
-/** Class body text (for inside [...]) of a POSIX class or its complement, as \u{...} ranges. */
-function posixClassText(name: string, negate: boolean): string {
-  let ranges = posixRanges[name]!;
-  if (negate) {
-    const gaps: [number, number][] = [];
-    let next = 0;
-    for (const [lo, hi] of ranges) {
-      if (lo > next) gaps.push([next, lo - 1]);
-      next = hi + 1;
-    }
-    if (next <= 0x10ffff) gaps.push([next, 0x10ffff]);
-    ranges = gaps;
-  }
-  const esc = (cp: number): string => `\\u{${cp.toString(16)}}`;
-  return ranges.map(([lo, hi]) => (lo === hi ? esc(lo) : `${esc(lo)}-${esc(hi)}`)).join('');
-}
 
 const generalCategories = new Set([
   'L',
@@ -384,142 +370,112 @@ function validate(expr: string): void {
   if (depth > 0) throw new RegexSyntaxError(`missing closing ): \`${expr}\``);
 }
 
-const cache = new Map<string, { re: RegExp; names: string[] } | RegexSyntaxError>();
+/** A compiled RE2 expression: linear-time matching (re2js), whatever the pattern and the input. */
+export interface CompiledRegex {
+  re: RE2JS;
+  names: string[];
+}
 
-/** Compiles an RE2 expression; throws RegexSyntaxError with Go's message text. */
-export function compileRegex(expr: string): { re: RegExp; names: string[] } {
+/** One match: where it is and what each group captured (undefined for a group that did not take part). */
+interface Match {
+  index: number;
+  end: number;
+  groups: (string | undefined)[];
+  named: Record<string, string | undefined>;
+}
+
+const cache = new Map<string, CompiledRegex | RegexSyntaxError>();
+const CACHE_SIZE = 500;
+
+/** Compiles an RE2 expression (Go's syntax, Go's matching semantics); throws RegexSyntaxError with Go's
+ * message text. Matching is linear in the input (no backtracking), as in Go. */
+export function compileRegex(expr: string): CompiledRegex {
   const hit = cache.get(expr);
   if (hit instanceof RegexSyntaxError) throw hit;
   if (hit) return hit;
+  let result: CompiledRegex | RegexSyntaxError;
   try {
     validate(expr);
-    let flags = 'gu';
-    let body = expr;
-    const lead = /^\(\?([imsU]+)\)/.exec(body);
-    if (lead) {
-      for (const f of lead[1]!) if (f !== 'U' && !flags.includes(f)) flags += f;
-      body = body.slice(lead[0].length);
-    }
-    let out = '';
-    const names: string[] = [];
-    let i = 0;
-    let inClass = false;
-    // Inside a class, whether the last item was a set (\d, [:alpha:], \pL): a '-' after it is literal in
-    // RE2 but would make an invalid range in JavaScript.
-    let afterSet = false;
-    while (i < body.length) {
-      const c = body[i]!;
-      if (c === '\\') {
-        const [text, next] = translateEscape(body, i, inClass);
-        afterSet = inClass && /[dDsSwWpP]/.test(body[i + 1] ?? '');
-        out += text;
-        i = next;
-        continue;
-      }
-      if (inClass) {
-        if (c === '[' && body[i + 1] === ':' && body.indexOf(':]', i + 2) >= 0) {
-          const end = body.indexOf(':]', i + 2);
-          let name = body.slice(i + 2, end);
-          const neg = name.startsWith('^');
-          if (neg) name = name.slice(1);
-          if (!(name in posixRanges))
-            throw new RegexSyntaxError(`invalid character class range: \`${body.slice(i, end + 2)}\``);
-          out += posixClassText(name, neg);
-          i = end + 2;
-          afterSet = true;
-          continue;
-        }
-        if (c === ']') inClass = false;
-        out += c === '[' || c === '/' || (c === '-' && afterSet) ? '\\' + c : c;
-        afterSet = false;
-        i++;
-        continue;
-      }
-      if (c === '[') {
-        inClass = true;
-        out += '[';
-        i++;
-        if (body[i] === '^') {
-          out += '^';
-          i++;
-        }
-        if (body[i] === ']') {
-          out += '\\]';
-          i++;
-        }
-        continue;
-      }
-      if (c === '(' && body.startsWith('(?P<', i)) {
-        const end = body.indexOf('>', i);
-        names.push(body.slice(i + 4, end));
-        out += '(?<' + body.slice(i + 4, end) + '>';
-        i = end + 1;
-        continue;
-      }
-      if (c === '(' && body.startsWith('(?<', i)) {
-        const end = body.indexOf('>', i);
-        names.push(body.slice(i + 3, end));
-      }
-      if (c === '/' || (c === '{' && !/^\{\d+(,\d*)?\}/.test(body.slice(i))) || c === '}' || c === ']') {
-        out += '\\' + c;
-        i++;
-        continue;
-      }
-      out += c;
-      i++;
-    }
-    const compiled = { re: new RegExp(out, flags), names };
-    cache.set(expr, compiled);
-    return compiled;
+    const re = RE2JS.compile(expr);
+    result = { re, names: Object.keys(re.namedGroups()) };
   } catch (e) {
-    const err =
+    result =
       e instanceof RegexSyntaxError
         ? e
-        : new RegexSyntaxError(`invalid or unsupported Perl syntax: \`${expr}\``);
-    cache.set(expr, err);
-    throw err;
+        : new RegexSyntaxError(
+            e instanceof RE2JSSyntaxException
+              ? e.message.replace(/^error parsing regexp: /, '')
+              : `invalid or unsupported Perl syntax: \`${expr}\``,
+          );
   }
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(expr, result);
+  if (result instanceof RegexSyntaxError) throw result;
+  return result;
+}
+
+/** Linear-time match cost: charged as input characters (the pattern's size is bounded by the template). */
+function chargeMatch(s: string): void {
+  chargeSteps(1 + (s.length >> 4));
+}
+
+/** Whether the expression matches anywhere in `s` (regexp.MatchString). */
+export function regexTest(c: CompiledRegex, s: string): boolean {
+  chargeMatch(s);
+  return c.re.matcher(s).find();
 }
 
 /** All matches with Go's rule that an empty match right after a previous match is skipped. */
-function findAll(re: RegExp, s: string, n: number): RegExpExecArray[] {
-  const out: RegExpExecArray[] = [];
+function findAll(c: CompiledRegex, s: string, n: number): Match[] {
+  const out: Match[] = [];
   if (n === 0) return out;
-  re.lastIndex = 0;
+  chargeMatch(s);
+  const m = c.re.matcher(s);
+  const groupCount = m.groupCount();
   let prevEnd = -1;
   let pos = 0;
   while (pos <= s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (m === null) break;
-    const end = m.index + m[0].length;
-    if (m[0].length === 0) {
-      if (m.index === prevEnd) {
-        pos = m.index + (s.codePointAt(m.index)! > 0xffff ? 2 : 1);
+    if (!m.find(pos)) break;
+    const index = m.start();
+    const end = m.end();
+    if (end === index) {
+      if (index === prevEnd) {
+        pos = index + (index < s.length && s.codePointAt(index)! > 0xffff ? 2 : 1);
         continue;
       }
-      pos = m.index + (m.index < s.length && s.codePointAt(m.index)! > 0xffff ? 2 : 1);
+      pos = index + (index < s.length && s.codePointAt(index)! > 0xffff ? 2 : 1);
     } else pos = end;
-    out.push(m);
+    chargeSteps();
+    const groups: (string | undefined)[] = [];
+    for (let g = 0; g <= groupCount; g++) groups.push(m.group(g) ?? undefined);
+    const named: Record<string, string | undefined> = {};
+    for (const name of c.names) named[name] = m.group(name) ?? undefined;
+    out.push({ index, end, groups, named });
     prevEnd = end;
     if (n > 0 && out.length >= n) break;
   }
   return out;
 }
 
-/** Go's Regexp.Expand template: $1, ${1}, $name, ${name}, $$. */
-function expand(template: string, m: RegExpExecArray, names: string[]): string {
-  let out = '';
+/** A replacement template split once into literal text and group references. */
+type ExpandPart = string | { group: number } | { name: string };
+
+/** Go's Regexp.Expand template syntax: $1, ${1}, $name, ${name}, $$. */
+function parseExpand(template: string): ExpandPart[] {
+  const parts: ExpandPart[] = [];
+  let lit = '';
   let i = 0;
+  const isNameChar = (ch: string | undefined): boolean => ch !== undefined && /[A-Za-z0-9_]/.test(ch);
   while (i < template.length) {
-    const c = template[i]!;
-    if (c !== '$') {
-      out += c;
-      i++;
-      continue;
+    const dollar = template.indexOf('$', i);
+    if (dollar < 0) {
+      lit += template.slice(i);
+      break;
     }
+    lit += template.slice(i, dollar);
+    i = dollar;
     if (template[i + 1] === '$') {
-      out += '$';
+      lit += '$';
       i += 2;
       continue;
     }
@@ -533,45 +489,61 @@ function expand(template: string, m: RegExpExecArray, names: string[]): string {
         next = end + 1;
       }
     } else {
-      const mm = /^[A-Za-z0-9_]+/.exec(template.slice(i + 1));
-      if (mm) {
-        name = mm[0];
-        next = i + 1 + mm[0].length;
+      let j = i + 1;
+      while (isNameChar(template[j])) j++;
+      if (j > i + 1) {
+        name = template.slice(i + 1, j);
+        next = j;
       }
     }
     if (name === undefined) {
-      out += '$';
+      lit += '$';
       i++;
       continue;
     }
-    if (/^\d+$/.test(name)) out += m[Number(name)] ?? '';
-    else if (names.includes(name)) out += m.groups?.[name] ?? '';
+    if (lit !== '') parts.push(lit);
+    lit = '';
+    parts.push(/^\d+$/.test(name) ? { group: Number(name) } : { name });
     i = next;
+  }
+  if (lit !== '') parts.push(lit);
+  return parts;
+}
+
+function expand(parts: readonly ExpandPart[], m: Match, names: string[]): string {
+  let out = '';
+  for (const p of parts) {
+    if (typeof p === 'string') out += p;
+    else if ('group' in p) out += m.groups[p.group] ?? '';
+    else if (names.includes(p.name)) out += m.named[p.name] ?? '';
   }
   return out;
 }
 
-function replaceAll(re: RegExp, s: string, repl: (m: RegExpExecArray) => string): string {
+function replaceAll(c: CompiledRegex, s: string, repl: (m: Match) => string): string {
   let out = '';
   let last = 0;
-  for (const m of findAll(re, s, -1)) {
-    out += s.slice(last, m.index) + repl(m);
-    last = m.index + m[0].length;
+  for (const m of findAll(c, s, -1)) {
+    const r = repl(m);
+    // an empty-matching expression replaces at every position: check before the result grows
+    checkSize(out.length + (m.index - last) + r.length, 'regexReplaceAll');
+    out += s.slice(last, m.index) + r;
+    last = m.end;
   }
   return out + s.slice(last);
 }
 
-function split(re: RegExp, s: string, n: number): string[] | null {
+function split(c: CompiledRegex, s: string, n: number): string[] | null {
   if (n === 0) return null;
   if (s === '') return [''];
   const out: string[] = [];
   let beg = 0;
   let end = 0;
-  for (const m of findAll(re, s, n)) {
+  for (const m of findAll(c, s, n)) {
     if (n > 0 && out.length === n - 1) break;
     end = m.index;
-    if (m.index + m[0].length !== 0) out.push(s.slice(beg, end));
-    beg = m.index + m[0].length;
+    if (m.end !== 0) out.push(s.slice(beg, end));
+    beg = m.end;
   }
   if (end !== s.length) out.push(s.slice(beg));
   return out;
@@ -582,7 +554,7 @@ function backquote(s: string): string {
 }
 
 /** regexp.MustCompile: a syntax error panics with the Compile(...) prefix. */
-function mustCompile(expr: string): { re: RegExp; names: string[] } {
+function mustCompile(expr: string): CompiledRegex {
   try {
     return compileRegex(expr);
   } catch (e) {
@@ -592,7 +564,7 @@ function mustCompile(expr: string): { re: RegExp; names: string[] } {
   }
 }
 
-function compileOrError(expr: string): { re: RegExp; names: string[] } {
+function compileOrError(expr: string): CompiledRegex {
   try {
     return compileRegex(expr);
   } catch (e) {
@@ -615,7 +587,7 @@ export function regexFuncs(): Map<string, FuncDef> {
   const variants = (
     name: string,
     params: FuncDef['params'],
-    body: (c: { re: RegExp; names: string[] }, args: Value[]) => Value,
+    body: (c: CompiledRegex, args: Value[]) => Value,
   ): void => {
     m.set(
       name,
@@ -631,9 +603,7 @@ export function regexFuncs(): Map<string, FuncDef> {
     'regexMatch',
     def(['string', 'string'], ([r, s]) => {
       try {
-        const { re } = compileRegex(str(r));
-        re.lastIndex = 0;
-        return re.test(str(s));
+        return regexTest(compileRegex(str(r)), str(s));
       } catch (e) {
         if (e instanceof RegexSyntaxError) return false;
         throw e;
@@ -643,23 +613,21 @@ export function regexFuncs(): Map<string, FuncDef> {
   m.set(
     'mustRegexMatch',
     def(['string', 'string'], ([r, s]) => {
-      const { re } = compileOrError(str(r));
-      re.lastIndex = 0;
-      return re.test(str(s));
+      return regexTest(compileOrError(str(r)), str(s));
     }),
   );
   variants('regexFindAll', ['string', 'string', 'int'], (c, [, s, n]) => {
-    const all = findAll(c.re, str(s), num(n));
-    return strings(all.length === 0 ? null : all.map((x) => x[0]));
+    const all = findAll(c, str(s), num(n));
+    return strings(all.length === 0 ? null : all.map((x) => x.groups[0]!));
   });
-  variants('regexFind', ['string', 'string'], (c, [, s]) => findAll(c.re, str(s), 1)[0]?.[0] ?? '');
+  variants('regexFind', ['string', 'string'], (c, [, s]) => findAll(c, str(s), 1)[0]?.groups[0] ?? '');
   variants('regexReplaceAll', ['string', 'string', 'string'], (c, [, s, repl]) =>
-    replaceAll(c.re, str(s), (x) => expand(str(repl), x, c.names)),
+    replaceAll(c, str(s), ((parts) => (x: Match) => expand(parts, x, c.names))(parseExpand(str(repl)))),
   );
   variants('regexReplaceAllLiteral', ['string', 'string', 'string'], (c, [, s, repl]) =>
-    replaceAll(c.re, str(s), () => str(repl)),
+    replaceAll(c, str(s), () => str(repl)),
   );
-  variants('regexSplit', ['string', 'string', 'int'], (c, [, s, n]) => strings(split(c.re, str(s), num(n))));
+  variants('regexSplit', ['string', 'string', 'int'], (c, [, s, n]) => strings(split(c, str(s), num(n))));
   m.set(
     'regexQuoteMeta',
     def(['string'], ([s]) => quoteMeta(str(s))),

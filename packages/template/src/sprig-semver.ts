@@ -1,4 +1,6 @@
 // Sprig's semver and semverCompare (Masterminds semver v3 rules for versions and constraints).
+import { RE2JS } from 're2js';
+import { chargeSteps } from './budget.ts';
 import { FuncError } from './errors.ts';
 import { def, type FuncDef } from './functypes.ts';
 import { GoObject, goInt, type Value } from './value.ts';
@@ -172,16 +174,32 @@ function check(b: Bound, v: Version): boolean {
 const cv = String.raw`v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?`;
 const ops = String.raw`=||!=|>|<|>=|=>|<=|=<|~|~>|\^`;
 const ws = String.raw`[\t\n\f\r ]`; // RE2's \s
-const constraintRangeRe = new RegExp(`${ws}*(${cv})${ws}+-${ws}+(${cv})${ws}*`, 'g');
-const findConstraintRe = new RegExp(`(${ops})${ws}*(${cv})`, 'g');
-const validConstraintRe = new RegExp(
+// They run on user input, so they run on RE2 (re2js) as in Go: linear time, whatever the input.
+const constraintRangeRe = RE2JS.compile(`${ws}*(${cv})${ws}+-${ws}+(${cv})${ws}*`);
+const findConstraintRe = RE2JS.compile(`(${ops})${ws}*(${cv})`);
+const validConstraintRe = RE2JS.compile(
   `^${ws}*(?:${ops})${ws}*(?:${cv})(?:(?:${ws}+|${ws}*,${ws}*)(?:${ops})${ws}*(?:${cv}))*${ws}*$`,
 );
+
+/** Every match of `re` in `s` (non-overlapping, left to right), as group lists. */
+function allMatches(re: RE2JS, s: string): string[][] {
+  chargeSteps(1 + (s.length >> 4));
+  const out: string[][] = [];
+  const m = re.matcher(s);
+  let pos = 0;
+  while (pos <= s.length && m.find(pos)) {
+    const groups: string[] = [];
+    for (let g = 0; g <= m.groupCount(); g++) groups.push(m.group(g) ?? '');
+    out.push(groups);
+    pos = m.end() > m.start() ? m.end() : m.end() + 1;
+  }
+  return out;
+}
 
 /** Masterminds' rewriteRange: "a - b" becomes ">= a, <= b ". */
 function rewriteRange(c: string): string {
   let out = c;
-  for (const m of c.matchAll(constraintRangeRe)) out = out.replace(m[0], `>= ${m[1]}, <= ${m[11]} `);
+  for (const m of allMatches(constraintRangeRe, c)) out = out.replace(m[0]!, `>= ${m[1]}, <= ${m[11]} `);
   return out;
 }
 
@@ -190,9 +208,9 @@ function satisfies(constraint: string, version: string): boolean {
   const groups = rewriteRange(constraint)
     .split('||')
     .map((segment) => {
-      if (!validConstraintRe.test(segment)) throw new SemverError(`improper constraint: ${segment}`);
-      const found = segment.match(findConstraintRe) ?? [segment];
-      return found.map((t) => parseBound(t.trim()));
+      if (!validConstraintRe.matcher(segment).find()) throw new SemverError(`improper constraint: ${segment}`);
+      const found = allMatches(findConstraintRe, segment).map((m) => m[0]!);
+      return (found.length > 0 ? found : [segment]).map((t) => parseBound(t.trim()));
     });
   const v = parseVersion(version);
   return groups.some((bounds) => bounds.every((b) => check(b, v)));

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noControlCharactersInRegex: Go byte/rune classes are matched literally
 // Sprig's word-case, wrapping, random-string and URL helpers.
+import { checkSize } from './budget.ts';
 import { randomInt } from 'node:crypto';
 import { FuncError } from './errors.ts';
 import { def, type FuncDef } from './functypes.ts';
@@ -267,6 +268,7 @@ function wrapCustom(s: string, width: number, newline: string, wrapLong: boolean
 }
 
 function randomFrom(alphabet: string, count: number): string {
+  checkSize(count, 'random string');
   let out = '';
   for (let i = 0; i < count; i++) out += alphabet[randomInt(alphabet.length)];
   return out;

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { b32Alphabet, b64Alphabet, decodeBase } from './base-encoding.ts';
 import { byteLen, byteSlice, fromBytes, toBytes } from './bytes.ts';
+import { checkSize, chargeSteps } from './budget.ts';
 import { deepCopy, deepEqual, isEmpty, sprintV, strval, toFloat64, toInt, toInt64 } from './convert.ts';
 import { FuncError } from './errors.ts';
 import { compareBytes, goQuote } from './fmt.ts';
@@ -93,6 +94,11 @@ function goSplit(s: string, sep: string, n = -1): string[] {
 
 /** strings.Replace(s, old, new, -1). */
 function goReplaceAll(s: string, old: string, repl: string): string {
+  if (repl.length > old.length) {
+    // the result can be much longer than the input: count the replacements before building it
+    const count = old === '' ? s.length + 1 : s.split(old).length - 1;
+    checkSize(s.length + count * (repl.length - old.length), 'replace');
+  }
   if (old === '') {
     const runes = [...s];
     return repl + runes.map((r) => r + repl).join('');
@@ -149,6 +155,7 @@ function abbreviateFull(s: string, offset: number, maxWidth: number): string {
 
 function untilStep(start: number, stop: number, step: number): number[] {
   const v: number[] = [];
+  if (step !== 0 && (stop - start) / step > 0) checkSize(Math.ceil((stop - start) / step), 'list length');
   if (stop < start) {
     if (step >= 0) return v;
     for (let i = start; i > stop; i += step) v.push(i);
@@ -322,6 +329,7 @@ function isMergeEmpty(v: Value): boolean {
 /** mergo.Merge (dst values win unless empty) or with override (src wins); maps merge recursively. */
 function mergeInto(dst: Map<string, Value>, src: Map<string, Value>, override: boolean): void {
   for (const [key, srcVal] of src) {
+    chargeSteps();
     const present = dst.has(key);
     const dstVal = dst.get(key);
     if (srcVal === null || srcVal === undefined) {
@@ -602,6 +610,7 @@ export function sprigFuncs(options: { env: boolean }): Map<string, FuncDef> {
     'repeat',
     def(['int', 'string'], ([c, s]) => {
       if (num(c) < 0) throw new FuncError('strings: negative Repeat count');
+      checkSize(num(c) * str(s).length, 'repeat');
       return str(s).repeat(num(c));
     }),
   );
@@ -677,6 +686,11 @@ export function sprigFuncs(options: { env: boolean }): Map<string, FuncDef> {
     ),
   );
   const indent = (n: number, s: string): string => {
+    if (n > 0) {
+      let lines = 1;
+      for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) lines++;
+      checkSize(s.length + lines * n, 'indent');
+    }
     const pad = ' '.repeat(Math.max(n, 0));
     return pad + s.replaceAll('\n', '\n' + pad);
   };
@@ -891,7 +905,13 @@ export function sprigFuncs(options: { env: boolean }): Map<string, FuncDef> {
   );
   add(
     'join',
-    def(['string', 'any'], ([sep, v]) => strslice(v ?? null).join(str(sep))),
+    def(['string', 'any'], ([sep, v]) => {
+      const parts = strslice(v ?? null);
+      let total = str(sep).length * Math.max(parts.length - 1, 0);
+      for (const p of parts) total += p.length;
+      checkSize(total, 'join');
+      return parts.join(str(sep));
+    }),
   );
   add(
     'sortAlpha',

@@ -1,4 +1,5 @@
 // Compiled templates and the source-text cache.
+import { Budget, type TemplateLimits, withBudget } from './budget.ts';
 import { builtinFuncs } from './builtins.ts';
 import { TemplateError } from './errors.ts';
 import { Executor, type MissingKey } from './exec.ts';
@@ -17,6 +18,8 @@ export interface CompileOptions {
 export interface ExecuteOptions {
   /** Environment visible to env/expandenv when they are enabled. */
   env?: ReadonlyMap<string, string>;
+  /** Budgets of this execution (DEFAULT_TEMPLATE_LIMITS when not given). */
+  limits?: Partial<TemplateLimits>;
 }
 
 /** A parsed template: compile once, execute many times. */
@@ -33,7 +36,8 @@ export class Template {
     this.missingKey = missingKey;
   }
 
-  /** Renders the template with `data` as dot. Throws TemplateError (code TEMPLATE_EXEC) on failure. */
+  /** Renders the template with `data` as dot. Throws TemplateError: TEMPLATE_EXEC on failure, TEMPLATE_LIMIT
+   * when the execution goes past its budgets. */
   execute(data: Value, options: ExecuteOptions = {}): string {
     const tree = this.trees.get(this.name);
     if (tree === undefined) {
@@ -44,7 +48,14 @@ export class Template {
       );
     }
     const ctx: CallContext = { root: data, env: options.env };
-    return new Executor(this.trees, tree, { missingKey: this.missingKey, funcs: this.funcs, ctx }).run(data);
+    const budget = new Budget(options.limits);
+    const executor = new Executor(this.trees, tree, {
+      missingKey: this.missingKey,
+      funcs: this.funcs,
+      ctx,
+      maxOutputSize: budget.limits.maxOutputSize,
+    });
+    return withBudget(budget, () => executor.run(data));
   }
 }
 
@@ -65,7 +76,16 @@ export function compile(text: string, options: CompileOptions = {}): Template {
     throw new TemplateError('TEMPLATE_OPTION', `unrecognized option: missingkey=${missingKey}`, name);
   }
   const funcs = mergeFuncs(options.funcs);
-  const trees = new Parser(name, text, (fn) => funcs.has(fn)).parse();
+  let trees: Map<string, Tree>;
+  try {
+    trees = new Parser(name, text, (fn) => funcs.has(fn)).parse();
+  } catch (e) {
+    // nesting deeper than the JavaScript stack allows
+    if (e instanceof RangeError && e.message === 'Maximum call stack size exceeded') {
+      throw new TemplateError('TEMPLATE_LIMIT', `template: ${name}: nesting is too deep to parse`, name);
+    }
+    throw e;
+  }
   return new Template(name, trees, funcs, missingKey);
 }
 

@@ -1,4 +1,5 @@
 // TOML for toToml/fromToml with BurntSushi/toml's output layout.
+import { chargeSize, chargeSteps } from './budget.ts';
 import { parse as parseToml, TomlDate } from 'smol-toml';
 import { compareBytes, goQuote } from './fmt.ts';
 import { formatTime } from './time.ts';
@@ -27,7 +28,11 @@ function floatText(f: number): string {
 }
 
 function inline(v: Value): string {
-  if (typeof v === 'string') return goQuote(v);
+  chargeSteps();
+  if (typeof v === 'string') {
+    chargeSize(v.length);
+    return goQuote(v);
+  }
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') return floatText(v);
   if (v instanceof GoInt) return v.value.toString();
@@ -50,6 +55,7 @@ function inline(v: Value): string {
 
 /** Writes a table's keys (indented by its depth), then its sub-tables; top-level headers get a blank line. */
 function writeTable(m: Map<string, Value>, path: string[], out: string[]): void {
+  chargeSteps();
   const keys = [...m.keys()].sort(compareBytes);
   const pad = '  '.repeat(path.length);
   for (const k of keys) {

@@ -1,6 +1,7 @@
 // YAML as Sveltos produces and reads it: sigs.k8s.io/yaml (JSON -> yaml.v2 emitter, 2-space indent,
 // folded long lines) for toYaml/copy, gopkg.in/yaml.v3 (4-space indent) for the event-manager helpers,
 // and fromYaml decoding (YAML 1.1 scalars -> JSON -> float64 numbers).
+import { chargeSize, chargeSteps } from './budget.ts';
 import { Alias, isMap, isScalar, isSeq, parseAllDocuments, type Scalar, type Node as YamlNode } from 'yaml';
 import { toValidUTF8 } from './bytes.ts';
 import { parseIntBase0 } from './convert.ts';
@@ -146,9 +147,12 @@ type YNode = null | boolean | string | { num: string } | YNode[] | Map<string, Y
 
 /** Converts values the way json.Marshal then the YAML parser sees them (sigs.k8s.io/yaml). */
 export function toYamlNode(v: Value, v3: boolean): YNode {
+  // values may share parts: emitting costs what it visits and produces
+  chargeSteps();
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'string':
+      chargeSize(v.length);
       return toValidUTF8(v);
     case 'boolean':
       return v;
@@ -647,15 +651,54 @@ function keyString(v: Value): string {
   throw new YAMLDecodeError('error converting YAML to JSON: Unsupported map key of type: []interface {}');
 }
 
-function toValue(node: YamlNode | null | undefined, doc: { anchors: Map<string, YamlNode> }): Value {
+/** Decoding state: anchors seen so far, and yaml.v2's counters against alias expansion ("billion laughs"). */
+interface DecodeState {
+  anchors: Map<string, YamlNode>;
+  /** Aliases being expanded (an anchor whose value contains an alias to itself). */
+  expanding: Set<YamlNode>;
+  decodeCount: number;
+  aliasCount: number;
+  aliasDepth: number;
+}
+
+/** yaml.v2's allowedAliasRatio: the share of decoded nodes that may come from alias expansion. */
+function allowedAliasRatio(decodeCount: number): number {
+  if (decodeCount <= 400_000) return 0.99;
+  if (decodeCount >= 4_000_000) return 0.1;
+  return 0.99 - 0.89 * ((decodeCount - 400_000) / 3_600_000);
+}
+
+function toValue(node: YamlNode | null | undefined, doc: DecodeState): Value {
   if (node === null || node === undefined) return null;
+  // Go's decoder counts every node it decodes, and fails once aliases make up too much of them
+  doc.decodeCount++;
+  if (doc.aliasDepth > 0) doc.aliasCount++;
+  if (
+    doc.aliasCount > 100 &&
+    doc.decodeCount > 1000 &&
+    doc.aliasCount / doc.decodeCount > allowedAliasRatio(doc.decodeCount)
+  ) {
+    throw new YAMLDecodeError('error converting YAML to JSON: yaml: document contains excessive aliasing');
+  }
+  chargeSteps();
   if (node instanceof Alias) {
     const target = doc.anchors.get(node.source);
     if (target === undefined)
       throw new YAMLDecodeError(
         `error converting YAML to JSON: yaml: unknown anchor '${node.source}' referenced`,
       );
-    return toValue(target, doc);
+    if (doc.expanding.has(target))
+      throw new YAMLDecodeError(
+        `error converting YAML to JSON: yaml: anchor '${node.source}' value contains itself`,
+      );
+    doc.expanding.add(target);
+    doc.aliasDepth++;
+    try {
+      return toValue(target, doc);
+    } finally {
+      doc.aliasDepth--;
+      doc.expanding.delete(target);
+    }
   }
   if (node.anchor) doc.anchors.set(node.anchor, node);
   if (isScalar(node)) return scalarToValue(node);
@@ -693,7 +736,14 @@ export function decodeYAML(text: string): Value {
       `error converting YAML to JSON: yaml: line ${line}: ${goYamlMessage(err.code)}`,
     );
   }
-  return toValue(doc.contents as YamlNode, { anchors: new Map() });
+  return toValue(doc.contents as YamlNode, {
+    anchors: new Map(),
+    expanding: new Set(),
+    // the document node counts as one, as in Go
+    decodeCount: 1,
+    aliasCount: 0,
+    aliasDepth: 0,
+  });
 }
 
 function goYamlMessage(code: string): string {

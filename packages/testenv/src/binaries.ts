@@ -11,6 +11,18 @@ export interface ControlPlaneBinaries {
   kubeApiserver: string;
   kubeControllerManager: string;
   helm: string;
+  /** kustomize, built from `go-kustomize/` (the addon-controller renders kustomizationRefs with it). */
+  kustomize: string;
+  /** The OCI registry (CNCF distribution), built from `go-registry/` (tests serve charts from it). */
+  registry: string;
+  /**
+   * kubelet and kube-scheduler, built from `go-node/` (the same k8s.io/kubernetes as `go/`) only when asked
+   * (`ensureBinaries(log, { node: true })`): empty strings otherwise. See node.ts.
+   */
+  kubelet: string;
+  kubeScheduler: string;
+  /** Cache directory of the node binaries (also holds the sandbox image), empty unless built. */
+  nodeDir: string;
   /** Cache directory of the control-plane binaries (keyed by the pinned versions). */
   dir: string;
   /** True when this call built something, false when the cache was warm. */
@@ -23,6 +35,8 @@ interface PinnedModule {
   dir: string;
   programs: ReadonlyArray<{ file: string; pkg: string }>;
   cacheName: (goMod: string) => string;
+  /** Built only when the caller asks for it (`ensureBinaries(log, { node: true })`). */
+  onDemand?: 'node';
 }
 
 const modules: readonly PinnedModule[] = [
@@ -40,6 +54,39 @@ const modules: readonly PinnedModule[] = [
     dir: join(packageRoot, 'go-helm'),
     programs: [{ file: 'helm', pkg: 'helm.sh/helm/v3/cmd/helm' }],
     cacheName: (goMod) => `helm-${pinnedVersion(goMod, 'helm.sh/helm/v3')}`,
+  },
+  {
+    dir: join(packageRoot, 'go-kustomize'),
+    programs: [{ file: 'kustomize', pkg: 'sigs.k8s.io/kustomize/kustomize/v5' }],
+    cacheName: (goMod) => `kustomize-${pinnedVersion(goMod, 'sigs.k8s.io/kustomize/kustomize/v5')}`,
+  },
+  {
+    dir: join(packageRoot, 'go-registry'),
+    programs: [{ file: 'registry', pkg: 'github.com/distribution/distribution/v3/cmd/registry' }],
+    cacheName: (goMod) => `registry-${pinnedVersion(goMod, 'github.com/distribution/distribution/v3')}`,
+  },
+  {
+    dir: join(packageRoot, 'go-node'),
+    programs: [
+      { file: 'kubelet', pkg: 'k8s.io/kubernetes/cmd/kubelet' },
+      { file: 'kube-scheduler', pkg: 'k8s.io/kubernetes/cmd/kube-scheduler' },
+    ],
+    cacheName: (goMod) => {
+      // one Kubernetes for the whole bed: a kubelet newer or older than its API server is not what we test
+      const kubernetes = pinnedVersion(goMod, 'k8s.io/kubernetes');
+      const controlPlane = pinnedVersion(
+        readFileSync(join(packageRoot, 'go', 'go.mod'), 'utf8'),
+        'k8s.io/kubernetes',
+      );
+      if (kubernetes !== controlPlane) {
+        throw new TestEnvError(
+          'TESTENV_PINS',
+          `go-node pins k8s.io/kubernetes ${kubernetes} but go/ pins ${controlPlane}: keep them equal`,
+        );
+      }
+      return `node-k8s-${kubernetes}`;
+    },
+    onDemand: 'node',
   },
 ];
 
@@ -104,13 +151,17 @@ function runGo(cwd: string, args: string[], log: (line: string) => void): Promis
  */
 export async function ensureBinaries(
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  options: { node?: boolean } = {},
 ): Promise<ControlPlaneBinaries> {
   const started = Date.now();
   let built = false;
   const paths = new Map<string, string>();
   const dirs: string[] = [];
+  let nodeDir = '';
   for (const module of modules) {
+    if (module.onDemand === 'node' && !options.node) continue;
     const dir = cacheDir(module);
+    if (module.onDemand === 'node') nodeDir = dir;
     dirs.push(dir);
     mkdirSync(dir, { recursive: true });
     for (const program of module.programs) {
@@ -138,6 +189,11 @@ export async function ensureBinaries(
     kubeApiserver: path('kube-apiserver'),
     kubeControllerManager: path('kube-controller-manager'),
     helm: path('helm'),
+    kustomize: path('kustomize'),
+    registry: path('registry'),
+    kubelet: path('kubelet'),
+    kubeScheduler: path('kube-scheduler'),
+    nodeDir,
     dir: dirs[0] ?? '',
     built,
     buildSeconds,

@@ -5,7 +5,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { ensureBinaries, pinnedVersions } from './binaries.ts';
 import { TestEnvError } from './errors.ts';
-import { cacheRoot } from './paths.ts';
+import { cleanupNodes, ensureNodeHost, ensurePauseArchive } from './node.ts';
+import { cacheRoot, packageRoot } from './paths.ts';
 import { killRecorded } from './processes.ts';
 import { standardClusters } from './shared.ts';
 import { TestEnv } from './testenv.ts';
@@ -50,13 +51,20 @@ const program = new Command('testenv')
 program
   .command('build')
   .description('build the pinned etcd, kube-apiserver, kube-controller-manager and helm (cached)')
-  .action(async () => {
-    const binaries = await ensureBinaries();
+  .option('--node', 'also the node: kubelet, kube-scheduler, the sandbox image and Debian packages (root)')
+  .action(async (options: { node?: boolean }) => {
+    const binaries = await ensureBinaries(undefined, { node: options.node === true });
     const { kubernetes, etcd, helm } = pinnedVersions();
     const state = binaries.built ? 'built' : 'cached';
     console.log(
       `kubernetes ${kubernetes}, etcd ${etcd}, helm ${helm} (${state}): ${binaries.dir}, ${binaries.helm}`,
     );
+    if (options.node) {
+      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      await ensureNodeHost(log);
+      const pause = await ensurePauseArchive(binaries.nodeDir, join(packageRoot, 'go-node'), log);
+      console.log(`node: ${binaries.kubelet}, ${binaries.kubeScheduler}, ${pause}`);
+    }
   });
 
 program
@@ -69,8 +77,14 @@ program
     standardClusters.map((c) => c.name),
   )
   .option('--crds <paths...>', 'CRD YAML files or directories to install in every cluster', [])
+  .option(
+    '--nodes <names>',
+    'comma-separated clusters that get a real node (kubelet, containerd, scheduler; needs root)',
+    clusterList,
+    [],
+  )
   .option(...runDirOption)
-  .action(async (options: { clusters: string[]; crds: string[]; runDir: string }) => {
+  .action(async (options: { clusters: string[]; crds: string[]; nodes: string[]; runDir: string }) => {
     const runDir = options.runDir;
     if (existsSync(join(runDir, 'state.json'))) {
       throw new TestEnvError(
@@ -79,10 +93,17 @@ program
       );
     }
     const crds = readCrds(options.crds);
-    const env = await TestEnv.start({ clusters: options.clusters, runDir, detached: true });
+    const unknown = options.nodes.filter((name) => !options.clusters.includes(name));
+    if (unknown.length > 0) {
+      throw new TestEnvError('TESTENV_START', `--nodes names unknown clusters: ${unknown.join(', ')}`);
+    }
+    const clusters = options.clusters.map((name) => ({ name, node: options.nodes.includes(name) }));
+    const env = await TestEnv.start({ clusters, runDir, detached: true });
     if (crds.length > 0) await Promise.all(env.clusters().map((cluster) => cluster.installCrds(crds)));
-    for (const cluster of env.clusters())
-      console.log(`${cluster.name}\t${cluster.server}\t${cluster.kubeconfigPath}`);
+    for (const cluster of env.clusters()) {
+      const node = cluster.node ? `\tnode ${cluster.node.name} ${cluster.node.ip}` : '';
+      console.log(`${cluster.name}\t${cluster.server}\t${cluster.kubeconfigPath}${node}`);
+    }
     console.log(`\nlogs and data: ${runDir}\nstop with: testenv down`);
   });
 
@@ -98,8 +119,10 @@ program
       return;
     }
     const env = TestEnv.attach(stateFile);
-    for (const cluster of env.clusters())
-      console.log(`${cluster.name}\t${cluster.server}\t${cluster.kubeconfigPath}`);
+    for (const cluster of env.clusters()) {
+      const node = cluster.node ? `\tnode ${cluster.node.name} ${cluster.node.ip}` : '';
+      console.log(`${cluster.name}\t${cluster.server}\t${cluster.kubeconfigPath}${node}`);
+    }
   });
 
 program
@@ -109,6 +132,7 @@ program
   .action(async (options: { runDir: string }) => {
     const runDir = options.runDir;
     const stopped = await killRecorded(runDir);
+    await cleanupNodes(runDir);
     rmSync(runDir, { recursive: true, force: true });
     console.log(stopped > 0 ? `stopped ${stopped} process(es)` : 'nothing was running');
   });

@@ -5,7 +5,9 @@ export type TestEnvErrorCode =
   | 'TESTENV_PKI'
   | 'TESTENV_START'
   | 'TESTENV_UNKNOWN_CLUSTER'
-  | 'TESTENV_STATE';
+  | 'TESTENV_STATE'
+  | 'TESTENV_CHARTS'
+  | 'TESTENV_NODE';
 
 export class TestEnvError extends Error {
   readonly code: TestEnvErrorCode;

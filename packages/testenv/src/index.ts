@@ -1,4 +1,11 @@
 export { type ControlPlaneBinaries, ensureBinaries, pinnedVersions } from './binaries.ts';
+export {
+  CHART_READER,
+  type ChartServers,
+  startChartServers,
+  TEST_CHARTS,
+  TEST_CHARTS_DIR,
+} from './charts.ts';
 export { installCrds } from './crds.ts';
 export { TestEnvError, type TestEnvErrorCode } from './errors.ts';
 export { eventually } from './eventually.ts';
@@ -17,7 +24,16 @@ export {
   testdataText,
 } from './examples.ts';
 export { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
-export { mintServingCert, type ServingCert } from './pki.ts';
+export {
+  cleanupNodes,
+  ensureNodeHost,
+  Node,
+  type NodeState,
+  pauseBinary,
+  pauseImage,
+} from './node.ts';
+export { type ImageSpec, writeImageArchive } from './oci.ts';
+export { kubernetesServiceIp, mintServingCert, podHostAddress, type ServingCert } from './pki.ts';
 export {
   mintServiceAccountKubeconfig,
   type ServiceAccountCredentials,

@@ -28,6 +28,24 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 }
 
 /**
+ * Names every API server's certificate is valid for: loopback for processes on the host; for pods on a
+ * testenv node (see node.ts), the address through which they reach the host (`podHostAddress`) and the
+ * in-cluster `kubernetes` Service (its ClusterIP and DNS names), which the node forwards to its API server.
+ */
+export const podHostAddress = '10.244.0.1';
+export const kubernetesServiceIp = '10.96.0.1';
+const apiServerNames = [
+  '127.0.0.1',
+  'localhost',
+  podHostAddress,
+  kubernetesServiceIp,
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  'kubernetes.default.svc.cluster.local',
+];
+
+/**
  * Node's crypto cannot issue X.509 certificates, so the CA and the serving certificate (valid for
  * 127.0.0.1 and localhost) come from the openssl CLI; the ServiceAccount key pair from Node itself.
  */
@@ -55,7 +73,7 @@ export async function createPki(dir: string): Promise<Pki> {
   );
   writeFileSync(
     join(dir, 'serving.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n',
+    `subjectAltName=${apiServerNames.map((host) => (isIP(host) ? `IP:${host}` : `DNS:${host}`)).join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n`,
   );
   await openssl(
     [
@@ -182,4 +200,66 @@ export async function mintServingCert(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Issues a client certificate signed by the CA in `ca` into `dir` as `<name>.crt` and `<name>.key`: the
+ * API servers map its common name to the user and its organizations to groups (e.g. `system:node:<node>` in
+ * `system:nodes` for a kubelet).
+ */
+export async function mintClientCert(
+  ca: { certFile: string; keyFile: string },
+  dir: string,
+  name: string,
+  subject: { commonName: string; organizations?: readonly string[] },
+): Promise<{ certFile: string; keyFile: string }> {
+  mkdirSync(dir, { recursive: true });
+  const organizations = (subject.organizations ?? []).map((o) => `/O=${o}`).join('');
+  writeFileSync(
+    join(dir, `${name}.ext`),
+    'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\nbasicConstraints=CA:FALSE\n',
+  );
+  await openssl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `${organizations}/CN=${subject.commonName}`,
+    ],
+    dir,
+  );
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] ?? 0) & 0x7f;
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      resolve(ca.certFile),
+      '-CAkey',
+      resolve(ca.keyFile),
+      '-set_serial',
+      `0x${serial.toString('hex')}`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '3650',
+      '-extfile',
+      `${name}.ext`,
+    ],
+    dir,
+  );
+  rmSync(join(dir, `${name}.csr`), { force: true });
+  rmSync(join(dir, `${name}.ext`), { force: true });
+  return { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
 }

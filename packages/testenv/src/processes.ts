@@ -69,7 +69,8 @@ export function logTail(logFile: string, lines = 15): string {
 
 /**
  * A tiny shell loop that outlives a SIGKILLed owner: once the owner pid is gone it kills every pid the run
- * recorded and removes the run directory. A clean stop removes the directory first, which ends the loop.
+ * recorded, runs the nodes' cleanup scripts and removes the run directory. A clean stop removes the
+ * directory first, which ends the loop.
  */
 export function startWatchdog(runDir: string, ownerPid: number): void {
   const script = [
@@ -80,6 +81,8 @@ export function startWatchdog(runDir: string, ownerPid: number): void {
     '[ -n "$pids" ] && kill -TERM $pids 2>/dev/null',
     'sleep 3',
     '[ -n "$pids" ] && kill -KILL $pids 2>/dev/null',
+    // nodes (node.ts) leave containers, mounts, network and cgroups that killing pids does not remove
+    'for script in "$dir"/cleanup-node-*.sh; do [ -f "$script" ] && bash "$script"; done',
     'rm -rf "$dir"',
   ].join('\n');
   const watchdog = spawn('bash', ['-c', script, 'testenv-watchdog', String(ownerPid), runDir], {

@@ -10,7 +10,16 @@ import { installCrds } from './crds.ts';
 import { TestEnvError } from './errors.ts';
 import { httpsJson } from './http.ts';
 import { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
-import { createPki, mintServingCert, type Pki, type ServingCert } from './pki.ts';
+import { cleanupNodes, clientCertKubeconfig, ensurePauseArchive, Node, type NodeState } from './node.ts';
+import { packageRoot } from './paths.ts';
+import {
+  createPki,
+  mintClientCert,
+  mintServingCert,
+  type Pki,
+  podHostAddress,
+  type ServingCert,
+} from './pki.ts';
 import { logTail, type ManagedProcess, startProcess, startWatchdog } from './processes.ts';
 import {
   mintServiceAccountKubeconfig,
@@ -24,6 +33,12 @@ export interface ClusterOptions {
   controllerManager?: boolean;
   /** Extra kube-apiserver flags, e.g. `--watch-cache=false`. */
   apiServerArgs?: string[];
+  /**
+   * Give the cluster a real node: a kubelet with its own containerd and pod network, and a kube-scheduler
+   * (see node.ts; needs root). The API server then also authorizes with the Node authorizer and the
+   * controller manager runs every default controller (Deployments, DaemonSets, ...).
+   */
+  node?: boolean | { kubeletConfig?: Record<string, unknown> };
 }
 
 export interface TestEnvOptions {
@@ -52,6 +67,7 @@ interface ClusterState {
   server: string;
   kubeconfigPath: string;
   options: ClusterOptions;
+  node?: NodeState;
 }
 
 const adminUser = 'testenv-admin';
@@ -105,6 +121,8 @@ export class Cluster {
   readonly #env: TestEnv;
   #apiServer: ManagedProcess | undefined;
   #controllerManager: ManagedProcess | undefined;
+  #scheduler: ManagedProcess | undefined;
+  #node: Node | undefined;
 
   constructor(env: TestEnv, state: ClusterState) {
     this.#env = env;
@@ -114,11 +132,47 @@ export class Cluster {
     this.kubeconfigPath = state.kubeconfigPath;
     this.kubeconfigYaml = readFileSync(state.kubeconfigPath, 'utf8');
     this.options = state.options;
+    if (state.node) this.#node = Node.attach(state.node);
   }
 
   /** A fresh client-node KubeConfig with admin (system:masters) credentials. */
   kubeConfig(): KubeConfig {
     return loadKubeConfig(this.kubeconfigYaml);
+  }
+
+  /** The cluster's node, when it was started with `node: true`. */
+  get node(): Node | undefined {
+    return this.#node;
+  }
+
+  /**
+   * This API server's address as pods on any node of the bed reach it (`https://10.244.0.1:<port>`; the
+   * server's certificate is valid for it). Processes on the host use {@link server}.
+   */
+  get serverForPods(): string {
+    return `https://${podHostAddress}:${this.port}`;
+  }
+
+  /** The admin kubeconfig with {@link serverForPods}: what a pod (e.g. a registered cluster's Secret) uses. */
+  get kubeconfigYamlForPods(): string {
+    return kubeconfigYaml({
+      clusterName: this.name,
+      server: this.serverForPods,
+      caPem: this.#env.caPem,
+      user: adminUser,
+      token: this.#env.adminToken,
+    });
+  }
+
+  /** Imports an image archive (OCI or Docker) into the cluster's node; returns the image names. */
+  importImage(archive: string): Promise<string[]> {
+    if (!this.#node) throw new TestEnvError('TESTENV_NODE', `cluster ${this.name} has no node`);
+    return this.#node.importImage(archive);
+  }
+
+  /** @internal the node of a bed this process owns */
+  setNode(node: Node): void {
+    this.#node = node;
   }
 
   get running(): boolean {
@@ -139,7 +193,8 @@ export class Cluster {
       `--tls-private-key-file=${pki.servingKey}`,
       `--client-ca-file=${pki.caCert}`,
       `--token-auth-file=${join(env.runDir, 'tokens.csv')}`,
-      '--authorization-mode=RBAC',
+      // a node's kubelet is authorized by the Node authorizer (only what its pods need)
+      this.options.node ? '--authorization-mode=Node,RBAC' : '--authorization-mode=RBAC',
       `--service-account-issuer=https://${this.name}.testenv.local`,
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
@@ -150,8 +205,37 @@ export class Cluster {
       '--profiling=false',
       // without it a stopping API server waits for open watches to end, i.e. until it is killed
       '--shutdown-watch-termination-grace-period=1s',
+      ...(this.options.node ? this.#nodeApiServerArgs() : []),
       ...(this.options.apiServerArgs ?? []),
     ];
+  }
+
+  /** A cluster with a node: kubelets authorized as nodes, and the API server's client certificate for them. */
+  #nodeApiServerArgs(): string[] {
+    const pki = join(this.#env.runDir, `pki-${this.name}`);
+    return [
+      '--enable-admission-plugins=NodeRestriction',
+      `--kubelet-client-certificate=${join(pki, 'apiserver-kubelet-client.crt')}`,
+      `--kubelet-client-key=${join(pki, 'apiserver-kubelet-client.key')}`,
+      '--kubelet-preferred-address-types=InternalIP',
+    ];
+  }
+
+  /** Client certificates of the control plane around a node (before the API server starts). */
+  async mintNodePki(): Promise<void> {
+    const env = this.#env;
+    const pki = join(env.runDir, `pki-${this.name}`);
+    const ca = { certFile: env.pki.caCert, keyFile: join(env.runDir, 'ca.key') };
+    await mintClientCert(ca, pki, 'apiserver-kubelet-client', {
+      commonName: 'kube-apiserver-kubelet-client',
+      organizations: ['system:masters'],
+    });
+    const scheduler = await mintClientCert(ca, pki, 'scheduler', { commonName: 'system:kube-scheduler' });
+    writeFileSync(
+      join(pki, 'scheduler.kubeconfig'),
+      clientCertKubeconfig(this.name, this.server, env.pki.caCert, scheduler),
+      { mode: 0o600 },
+    );
   }
 
   async #startApiServer(port: number, server: string): Promise<ManagedProcess> {
@@ -179,24 +263,40 @@ export class Cluster {
     return apiServer;
   }
 
-  /** Starts (or restarts after {@link stop}) this cluster's API server on the same port and data. */
+  /**
+   * Starts (or restarts after {@link stop}) this cluster's API server on the same port and data, its
+   * controller manager and, with a node, its scheduler. A node keeps running while the control plane is
+   * down, as a real one would.
+   */
   async start(): Promise<void> {
     if (this.#apiServer) return;
     this.#apiServer = await this.#startApiServer(this.port, this.server);
+    const tag = `${this.name}-${Date.now().toString(36)}`;
     if (this.options.controllerManager ?? true) {
       const pki = this.#env.pki;
       this.#controllerManager = startProcess(
         this.#env.runDir,
-        `kube-controller-manager-${this.name}-${Date.now().toString(36)}`,
+        `kube-controller-manager-${tag}`,
         this.#env.requireOwnedBinaries().kubeControllerManager,
         [
           `--kubeconfig=${this.kubeconfigPath}`,
-          '--controllers=namespace,garbagecollector,serviceaccount',
+          // a node's pods need the workload controllers, node lifecycle (taints), the root CA ConfigMap...
+          this.options.node ? '--controllers=*' : '--controllers=namespace,garbagecollector,serviceaccount',
           '--leader-elect=false',
           '--secure-port=0',
           `--root-ca-file=${pki.caCert}`,
           `--service-account-private-key-file=${pki.serviceAccountKey}`,
         ],
+        { detached: this.#env.detached },
+      );
+    }
+    if (this.options.node) {
+      const pki = join(this.#env.runDir, `pki-${this.name}`);
+      this.#scheduler = startProcess(
+        this.#env.runDir,
+        `kube-scheduler-${tag}`,
+        this.#env.requireOwnedBinaries().kubeScheduler,
+        [`--kubeconfig=${join(pki, 'scheduler.kubeconfig')}`, '--leader-elect=false', '--secure-port=0'],
         { detached: this.#env.detached },
       );
     }
@@ -230,12 +330,23 @@ export class Cluster {
     return mintServiceAccountKubeconfig(this.kubeConfig(), grant);
   }
 
-  /** Stops the API server (and controller manager); etcd keeps the data, so {@link start} resumes it. */
+  /**
+   * Stops the API server (and controller manager, scheduler); etcd keeps the data, so {@link start}
+   * resumes it. The node keeps running (see {@link stopNode}).
+   */
   async stop(): Promise<void> {
+    await this.#scheduler?.stop();
     await this.#controllerManager?.stop();
     await this.#apiServer?.stop();
+    this.#scheduler = undefined;
     this.#controllerManager = undefined;
     this.#apiServer = undefined;
+  }
+
+  /** Stops the node and removes everything it set up on the machine (containers, mounts, network, cgroups). */
+  async stopNode(): Promise<void> {
+    if (!this.#env.owned) return;
+    await this.#node?.stop();
   }
 }
 
@@ -253,6 +364,7 @@ export class TestEnv {
   etcdUrl = '';
   #pki: Pki | undefined;
   #binaries: ControlPlaneBinaries | undefined;
+  #log: (line: string) => void = () => {};
   #etcd: ManagedProcess | undefined;
   readonly #clusters = new Map<string, Cluster>();
 
@@ -291,11 +403,13 @@ export class TestEnv {
   /** Builds (when needed) and starts etcd plus one API server per requested cluster, in parallel. */
   static async start(options: TestEnvOptions): Promise<TestEnv> {
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-    const binaries = await ensureBinaries(log);
+    const withNodes = options.clusters.some((cluster) => typeof cluster === 'object' && cluster.node);
+    const binaries = await ensureBinaries(log, { node: withNodes });
     const runDir = options.runDir ?? mkdtempSync(join(tmpdir(), 'sveltos-testenv-'));
     mkdirSync(runDir, { recursive: true });
     const env = new TestEnv(runDir, true);
     env.#binaries = binaries;
+    env.#log = log;
     env.#detached = options.detached ?? false;
     if (!options.detached) startWatchdog(runDir, process.pid);
     const started = Date.now();
@@ -376,6 +490,12 @@ export class TestEnv {
         `cluster name ${JSON.stringify(options.name)} is not a DNS label`,
       );
     }
+    if (options.node && options.controllerManager === false) {
+      throw new TestEnvError(
+        'TESTENV_START',
+        `cluster ${options.name}: a node needs the controller manager (node lifecycle, workload controllers)`,
+      );
+    }
     if (this.#clusters.has(options.name)) {
       throw new TestEnvError('TESTENV_START', `cluster ${options.name} already exists in this bed`);
     }
@@ -395,9 +515,37 @@ export class TestEnv {
     );
     const cluster = new Cluster(this, { name: options.name, port, server, kubeconfigPath, options });
     this.#clusters.set(options.name, cluster);
+    if (options.node) await cluster.mintNodePki();
     await cluster.start();
+    if (options.node) await this.#startNode(cluster);
     this.#writeState();
     return cluster;
+  }
+
+  async #startNode(cluster: Cluster): Promise<void> {
+    let binaries = this.requireOwnedBinaries();
+    if (!binaries.kubelet) {
+      binaries = await ensureBinaries(this.#log, { node: true });
+      this.#binaries = binaries;
+    }
+    const pauseArchive = await ensurePauseArchive(binaries.nodeDir, join(packageRoot, 'go-node'), this.#log);
+    const spec = typeof cluster.options.node === 'object' ? cluster.options.node : {};
+    const node = await Node.start({
+      runDir: this.runDir,
+      cluster: cluster.name,
+      server: cluster.server,
+      apiServerPort: cluster.port,
+      caCertFile: this.pki.caCert,
+      caKeyFile: join(this.runDir, 'ca.key'),
+      caPem: this.caPem,
+      adminToken: this.adminToken,
+      kubelet: binaries.kubelet,
+      pauseArchive,
+      detached: this.#detached,
+      log: this.#log,
+      kubeletConfig: spec.kubeletConfig,
+    });
+    cluster.setNode(node);
   }
 
   /**
@@ -457,6 +605,7 @@ export class TestEnv {
         server: cluster.server,
         kubeconfigPath: cluster.kubeconfigPath,
         options: cluster.options,
+        node: cluster.node?.state,
       })),
     };
     writeFileSync(this.stateFile, `${JSON.stringify(state, null, 2)}\n`);
@@ -465,6 +614,9 @@ export class TestEnv {
   /** Stops every process this bed started and removes its run directory. */
   async stop(): Promise<void> {
     if (!this.owned) return;
+    // nodes first: no kubelet outlives its API server, and the containers go before the control plane
+    await Promise.all(this.clusters().map((cluster) => cluster.stopNode()));
+    await cleanupNodes(this.runDir);
     await Promise.all(this.clusters().map((cluster) => cluster.stop()));
     await this.#etcd?.stop();
     this.#etcd = undefined;

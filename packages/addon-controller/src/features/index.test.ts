@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClusterProfileSpec } from '@sveltos-ts/api';
 import { features } from './index.ts';
+import { refusedFeature } from './refused.ts';
 import type { FeatureScope } from './types.ts';
 
 const helmChart = {
@@ -40,19 +41,14 @@ describe('feature table', () => {
     );
   });
 
-  it('features not deployed yet are refused out loud, naming the field, and never retried', async () => {
+  it('a feature not deployed yet is refused out loud, naming the field, and never retried', async () => {
     const scope = {} as FeatureScope; // a refused feature looks at nothing
-    for (const [id, field] of [
-      ['Helm', 'spec.helmCharts'],
-      ['Kustomize', 'spec.kustomizationRefs'],
-    ] as const) {
-      const feature = features.find((f) => f.id === id)!;
-      const outcome = await feature.deploy(scope, { dryRun: false });
-      assert.equal(outcome.errors.length, 1);
-      assert.equal(outcome.errors[0]!.code, 'FEATURE_NOT_SUPPORTED');
-      assert.equal(outcome.errors[0]!.retryable, false);
-      assert.match(outcome.errors[0]!.message, new RegExp(`^${field.replace('.', '\\.')}: `));
-      assert.deepEqual((await feature.withdraw(scope)).errors, []);
-    }
+    const feature = refusedFeature('Resources', 'patchesFrom', 'patchesFrom sources');
+    const outcome = await feature.deploy(scope, { dryRun: false });
+    assert.equal(outcome.errors.length, 1);
+    assert.equal(outcome.errors[0]!.code, 'FEATURE_NOT_SUPPORTED');
+    assert.equal(outcome.errors[0]!.retryable, false);
+    assert.match(outcome.errors[0]!.message, /^spec\.patchesFrom: /);
+    assert.deepEqual((await feature.withdraw(scope)).errors, []);
   });
 });

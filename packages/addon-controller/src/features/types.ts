@@ -2,6 +2,8 @@
 // add-on — raw resources, Helm charts, kustomizations — plans, deploys, dry-runs and withdraws on its own,
 // and records its section of the ClusterSummary. The pair unit only walks the table.
 
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type {
   ClusterProfileSpec,
   ClusterSummary,
@@ -9,6 +11,7 @@ import type {
   FeatureID,
   FeatureStatus,
   FeatureSummary,
+  HelmChartSummary,
 } from '@sveltos-ts/api';
 import type { RegisteredCluster } from '@sveltos-ts/clusters';
 import type { KubeObject, RestClient } from '@sveltos-ts/kube';
@@ -16,6 +19,27 @@ import type { AddonError } from '../errors.ts';
 import type { Lookup, RefKey, TargetCluster } from '../plan.ts';
 
 export type Summary = ClusterSummary & KubeObject;
+
+/** The external programs features run, and where their caches live (docs/design/helm.md). */
+export interface ToolSettings {
+  /** The helm CLI (default `helm` on PATH). */
+  helmBinary: string;
+  /** The kustomize CLI (default `kustomize` on PATH). */
+  kustomizeBinary: string;
+  /** Writable directory for helm's homes, the chart cache and scratch files (default `<tmpdir>/sveltos-addon-tools`). */
+  cacheDir: string;
+  /** Bound on every helm/kustomize run that has no timeout of its own (default 5 minutes); overruns are killed. */
+  commandTimeoutMs: number;
+}
+
+export function toolSettings(t: Partial<ToolSettings> | undefined): ToolSettings {
+  return {
+    helmBinary: t?.helmBinary || 'helm',
+    kustomizeBinary: t?.kustomizeBinary || 'kustomize',
+    cacheDir: t?.cacheDir || join(tmpdir(), 'sveltos-addon-tools'),
+    commandTimeoutMs: t?.commandTimeoutMs ?? 5 * 60_000,
+  };
+}
 
 /** What every feature sees of one (profile, cluster) pair reconcile. */
 export interface FeatureScope {
@@ -42,6 +66,8 @@ export interface FeatureScope {
   /** Wakes another profile's pair on the same cluster (it lost or may now take an object). */
   wake(profileName: string): void;
   count(action: string, n?: number): void;
+  /** The helm and kustomize CLIs and their cache directory. */
+  tools: ToolSettings;
 }
 
 /** One dry-run line: what a real run would do to one object or release. */
@@ -65,6 +91,8 @@ export interface FeatureOutcome {
   references: RefKey[];
   /** Only for a dry run: what a real run would do. */
   dryRun?: DryRunEntry[];
+  /** Per Helm release: Managing or Conflict, values hash, failure (the summary's `helmReleaseSummaries`). */
+  releaseSummaries?: HelmChartSummary[];
   /** Kept as it was (OneTime, already deployed): the previous summary section stands. */
   unchanged?: boolean;
 }

@@ -32,7 +32,12 @@ export function sections(
   const now = new Date().toISOString();
   return results.map(({ feature, outcome }) => {
     const before = previous?.status?.featureSummaries?.find((f) => f.featureID === feature.id);
-    if (outcome.unchanged && before) return { summary: before, deployed: outcome.deployed };
+    if (outcome.unchanged && before)
+      return {
+        summary: before,
+        deployed: outcome.deployed,
+        releases: feature.id === 'Helm' ? previous?.status?.helmReleaseSummaries : undefined,
+      };
     const status = featureStatusOf(outcome, removing);
     const failed = outcome.errors.length > 0 || outcome.conflicts.length > 0;
     return featureSection({
@@ -44,6 +49,7 @@ export function sections(
       deployed: outcome.deployed,
       consecutiveFailures: failed ? (before?.consecutiveFailures ?? 0) + 1 : 0,
       now,
+      releases: outcome.releaseSummaries,
     });
   });
 }
@@ -118,6 +124,7 @@ function sameStatus(a: ClusterSummary['status'], b: ClusterSummary['status']): b
     JSON.stringify({
       featureSummaries: (s?.featureSummaries ?? []).map(({ lastAppliedTime: _t, ...rest }) => rest),
       deployedFeatures: s?.deployedFeatures ?? [],
+      helmReleaseSummaries: s?.helmReleaseSummaries ?? [],
     });
   return strip(a) === strip(b);
 }

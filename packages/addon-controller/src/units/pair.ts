@@ -18,7 +18,7 @@ import { type AddonContext, type PairKey, type Profile, pairId } from '../contex
 import { AddonError } from '../errors.ts';
 import { features } from '../features/index.ts';
 import { FIELD_MANAGER } from '../features/objects.ts';
-import type { FeatureScope, Summary } from '../features/types.ts';
+import { type FeatureScope, type Summary, toolSettings } from '../features/types.ts';
 import { impersonating, tenantUser } from '../impersonation.ts';
 import { clusterSummaryLabels, clusterSummaryName, featureStatus } from '../summary.ts';
 import { type FeatureResult, nextStep, writeSummaryStatus } from './pair-status.ts';
@@ -120,6 +120,7 @@ export class PairReconciler implements Reconciler<PairKey> {
       recordIntent: (deployed) => this.#recordIntent(scope, deployed),
       wake: (profile) => ctx.queues.pair.add({ profile, cluster: scope.pair.cluster }),
       count: (action, n = 1) => ctx.metrics.resources.inc({ action }, n),
+      tools: toolSettings(ctx.settings.tools),
     };
   }
 
@@ -136,7 +137,12 @@ export class PairReconciler implements Reconciler<PairKey> {
         apiVersion: CONFIG_API_VERSION,
         kind: 'ClusterSummary',
         metadata: { name: summary.metadata.name, namespace: summary.metadata.namespace },
-        status: { featureSummaries: current.featureSummaries ?? [], deployedFeatures },
+        status: {
+          featureSummaries: current.featureSummaries ?? [],
+          deployedFeatures,
+          // the same field manager owns these: leaving them out of the apply would delete them
+          ...(current.helmReleaseSummaries ? { helmReleaseSummaries: current.helmReleaseSummaries } : {}),
+        },
       } as Summary,
       { fieldManager: FIELD_MANAGER, subresource: 'status' },
     );

@@ -268,6 +268,460 @@ local function base64Decode(s)
   return tconcat(out)
 end
 
+-- ---- Lua patterns with a step budget -----------------------------------------------------------------------
+
+-- Lua's C pattern matcher backtracks: `string.find(("a"):rep(40), ("a?"):rep(40) .. ("a"):rep(40))` takes
+-- forever inside one C call, where the instruction hook cannot stop it. User scripts get these wrappers:
+-- a call whose worst case is small (estimated from the subject's length and the pattern's quantifiers) runs
+-- on the C matcher; any other runs on the matcher below, a port of Lua 5.4's lstrlib.c that counts its
+-- steps (and, being Lua, is also under the call's instruction and time budget).
+local PATTERN_STEPS = 10000000 -- matching steps one call may take on the Lua matcher
+local C_PATTERN_COST = 10000000 -- worst-case estimate under which the C matcher is used
+local C_PLAIN_COST = 100000000 -- the same for plain (memchr/memcmp) searches
+local MAXCCALLS = 200
+local MAXCAPTURES = 32
+local CAP_UNFINISHED, CAP_POSITION = -1, -2
+local forceLuaPatterns = false -- tests: every call on the Lua matcher (differential check against C)
+
+local function patError(msg) error(msg, 0) end
+
+-- character classes of the C locale (what lstrlib's ctype calls answer), by lower-case class letter
+local classTables = {}
+do
+  local function set(pred) local t = {}; for c = 0, 255 do if pred(c) then t[c] = true end end; return t end
+  local function alpha(c) return (c >= 65 and c <= 90) or (c >= 97 and c <= 122) end
+  local function digit(c) return c >= 48 and c <= 57 end
+  classTables[97] = set(alpha)
+  classTables[99] = set(function(c) return c < 32 or c == 127 end)
+  classTables[100] = set(digit)
+  classTables[103] = set(function(c) return c >= 33 and c <= 126 end)
+  classTables[108] = set(function(c) return c >= 97 and c <= 122 end)
+  classTables[112] = set(function(c) return c >= 33 and c <= 126 and not alpha(c) and not digit(c) end)
+  classTables[115] = set(function(c) return (c >= 9 and c <= 13) or c == 32 end)
+  classTables[117] = set(function(c) return c >= 65 and c <= 90 end)
+  classTables[119] = set(function(c) return alpha(c) or digit(c) end)
+  classTables[120] = set(function(c) return digit(c) or (c >= 65 and c <= 70) or (c >= 97 and c <= 102) end)
+end
+
+local function matchClass(c, cl)
+  local t = classTables[cl | 32]
+  if t == nil then return cl == c end
+  if cl >= 65 and cl <= 90 then return t[c] ~= true end
+  return t[c] == true
+end
+
+local function tick(ms)
+  local n = ms.steps - 1
+  ms.steps = n
+  if n < 0 then patError('pattern too complex: matching needs more than ' .. PATTERN_STEPS .. ' steps') end
+end
+
+local function classEnd(ms, p)
+  local pat, plen = ms.pat, ms.plen
+  local c = sbyte(pat, p)
+  p = p + 1
+  if c == 37 then
+    if p > plen then patError("malformed pattern (ends with '%')") end
+    return p + 1
+  elseif c == 91 then
+    if sbyte(pat, p) == 94 then p = p + 1 end
+    repeat
+      if p > plen then patError("malformed pattern (missing ']')") end
+      local cc = sbyte(pat, p)
+      p = p + 1
+      if cc == 37 and p <= plen then p = p + 1 end
+    until sbyte(pat, p) == 93
+    return p + 1
+  end
+  return p
+end
+
+local function matchBracketClass(ms, c, p, ec)
+  local pat = ms.pat
+  local sig = true
+  if sbyte(pat, p + 1) == 94 then sig = false; p = p + 1 end
+  p = p + 1
+  while p < ec do
+    local pc = sbyte(pat, p)
+    if pc == 37 then
+      p = p + 1
+      if matchClass(c, sbyte(pat, p)) then return sig end
+    elseif sbyte(pat, p + 1) == 45 and p + 2 < ec then
+      p = p + 2
+      if pc <= c and c <= sbyte(pat, p) then return sig end
+    elseif pc == c then
+      return sig
+    end
+    p = p + 1
+  end
+  return not sig
+end
+
+local function singleMatch(ms, s, p, ep)
+  if s > ms.slen then return false end
+  local c = sbyte(ms.src, s)
+  local pc = sbyte(ms.pat, p)
+  if pc == 46 then return true end
+  if pc == 37 then return matchClass(c, sbyte(ms.pat, p + 1)) end
+  if pc == 91 then return matchBracketClass(ms, c, p, ep - 1) end
+  return pc == c
+end
+
+local doMatch
+
+local function matchBalance(ms, s, p)
+  if p >= ms.plen then patError("malformed pattern (missing arguments to '%b')") end
+  local src = ms.src
+  local b, e = sbyte(ms.pat, p), sbyte(ms.pat, p + 1)
+  if sbyte(src, s) ~= b then return nil end
+  local cont = 1
+  s = s + 1
+  while s <= ms.slen do
+    tick(ms)
+    local c = sbyte(src, s)
+    if c == e then
+      cont = cont - 1
+      if cont == 0 then return s + 1 end
+    elseif c == b then
+      cont = cont + 1
+    end
+    s = s + 1
+  end
+  return nil
+end
+
+local function maxExpand(ms, s, p, ep)
+  local i = 0
+  while singleMatch(ms, s + i, p, ep) do i = i + 1; tick(ms) end
+  while i >= 0 do
+    local res = doMatch(ms, s + i, ep + 1)
+    if res then return res end
+    i = i - 1
+  end
+  return nil
+end
+
+local function minExpand(ms, s, p, ep)
+  while true do
+    local res = doMatch(ms, s, ep + 1)
+    if res then return res end
+    if not singleMatch(ms, s, p, ep) then return nil end
+    s = s + 1
+  end
+end
+
+local function startCapture(ms, s, p, what)
+  local level = ms.level
+  if level >= MAXCAPTURES then patError('too many captures') end
+  ms.capInit[level + 1] = s
+  ms.capLen[level + 1] = what
+  ms.level = level + 1
+  local res = doMatch(ms, s, p)
+  if res == nil then ms.level = ms.level - 1 end
+  return res
+end
+
+local function endCapture(ms, s, p)
+  local l
+  for i = ms.level, 1, -1 do
+    if ms.capLen[i] == CAP_UNFINISHED then l = i; break end
+  end
+  if l == nil then patError('invalid pattern capture') end
+  ms.capLen[l] = s - ms.capInit[l]
+  local res = doMatch(ms, s, p)
+  if res == nil then ms.capLen[l] = CAP_UNFINISHED end
+  return res
+end
+
+local function matchCapture(ms, s, digit)
+  local l = digit - 48
+  if l < 1 or l > ms.level or ms.capLen[l] == CAP_UNFINISHED then patError('invalid capture index %' .. l) end
+  local len, init = ms.capLen[l], ms.capInit[l]
+  if len < 0 then return nil end -- a position capture never matches text (as in C)
+  ms.steps = ms.steps - (len >> 6)
+  if ms.slen - s + 1 >= len and ssub(ms.src, s, s + len - 1) == ssub(ms.src, init, init + len - 1) then
+    return s + len
+  end
+  return nil
+end
+
+doMatch = function(ms, s, p)
+  if ms.depth == 0 then patError('pattern too complex') end
+  ms.depth = ms.depth - 1
+  local pat, plen = ms.pat, ms.plen
+  while true do
+    tick(ms)
+    if p > plen then break end
+    local pc = sbyte(pat, p)
+    if pc == 40 then
+      if sbyte(pat, p + 1) == 41 then s = startCapture(ms, s, p + 2, CAP_POSITION)
+      else s = startCapture(ms, s, p + 1, CAP_UNFINISHED) end
+      break
+    elseif pc == 41 then
+      s = endCapture(ms, s, p + 1)
+      break
+    elseif pc == 36 and p == plen then
+      if s ~= ms.slen + 1 then s = nil end
+      break
+    end
+    if pc == 37 then
+      local nc = sbyte(pat, p + 1)
+      if nc == 98 then
+        s = matchBalance(ms, s, p + 2)
+        if s == nil then break end
+        p = p + 4
+        goto continue
+      elseif nc == 102 then
+        p = p + 2
+        if sbyte(pat, p) ~= 91 then patError("missing '[' after '%f' in pattern") end
+        local ep = classEnd(ms, p)
+        local prev = s == 1 and 0 or sbyte(ms.src, s - 1)
+        local cur = sbyte(ms.src, s) or 0
+        if not matchBracketClass(ms, prev, p, ep - 1) and matchBracketClass(ms, cur, p, ep - 1) then
+          p = ep
+          goto continue
+        end
+        s = nil
+        break
+      elseif nc ~= nil and nc >= 48 and nc <= 57 then
+        s = matchCapture(ms, s, nc)
+        if s == nil then break end
+        p = p + 2
+        goto continue
+      end
+    end
+    do
+      local ep = classEnd(ms, p)
+      local epc = sbyte(pat, ep)
+      if not singleMatch(ms, s, p, ep) then
+        if epc == 42 or epc == 63 or epc == 45 then
+          p = ep + 1
+          goto continue
+        end
+        s = nil
+        break
+      end
+      if epc == 63 then
+        local res = doMatch(ms, s + 1, ep + 1)
+        if res ~= nil then s = res; break end
+        p = ep + 1
+        goto continue
+      elseif epc == 43 then
+        s = maxExpand(ms, s + 1, p, ep)
+        break
+      elseif epc == 42 then
+        s = maxExpand(ms, s, p, ep)
+        break
+      elseif epc == 45 then
+        s = minExpand(ms, s, p, ep)
+        break
+      end
+      s = s + 1
+      p = ep
+    end
+    ::continue::
+  end
+  ms.depth = ms.depth + 1
+  return s
+end
+
+local function newMatchState(s, p)
+  return { src = s, slen = #s, pat = p, plen = #p, level = 0, capInit = {}, capLen = {}, depth = MAXCCALLS,
+    steps = PATTERN_STEPS }
+end
+
+local function getCapture(ms, i, s, e)
+  if i > ms.level then
+    if i ~= 1 then patError('invalid capture index %' .. i) end
+    return ssub(ms.src, s, e - 1)
+  end
+  local l, init = ms.capLen[i], ms.capInit[i]
+  if l == CAP_UNFINISHED then patError('unfinished capture') end
+  if l == CAP_POSITION then return init end
+  return ssub(ms.src, init, init + l - 1)
+end
+
+-- the captures of a match as a list and its length (the whole match when there are none and `s` is set)
+local function captureList(ms, s, e)
+  local n = (ms.level == 0 and s) and 1 or ms.level
+  local out = {}
+  for i = 1, n do out[i] = getCapture(ms, i, s, e) end
+  return out, n
+end
+
+local function posrelat(pos, len)
+  if pos > 0 then return pos end
+  if pos == 0 or pos < -len then return 1 end
+  return len + pos + 1
+end
+
+local function luaFind(s, p, init, find)
+  local ls = #s
+  init = posrelat(init, ls)
+  if init > ls + 1 then return nil end
+  local anchor = sbyte(p, 1) == 94
+  local ms = newMatchState(s, anchor and ssub(p, 2) or p)
+  local s1 = init
+  repeat
+    ms.level, ms.depth = 0, MAXCCALLS
+    local e = doMatch(ms, s1, 1)
+    if e ~= nil then
+      if find then
+        local caps, n = captureList(ms, nil, 0)
+        return s1, e - 1, tunpack(caps, 1, n)
+      end
+      local caps, n = captureList(ms, s1, e)
+      return tunpack(caps, 1, n)
+    end
+    s1 = s1 + 1
+  until s1 > ls + 1 or anchor
+  return nil
+end
+
+local function luaGmatch(s, p, init)
+  local ls = #s
+  local src = posrelat(init, ls)
+  if src > ls + 1 then src = ls + 2 end
+  local lastmatch
+  return function()
+    local ms = newMatchState(s, p)
+    while src <= ls + 1 do
+      ms.level, ms.depth = 0, MAXCCALLS
+      local e = doMatch(ms, src, 1)
+      if e ~= nil and e ~= lastmatch then
+        local start = src
+        src, lastmatch = e, e
+        local caps, n = captureList(ms, start, e)
+        return tunpack(caps, 1, n)
+      end
+      src = src + 1
+    end
+    return nil
+  end
+end
+
+local function luaGsub(src, p, repl, maxN)
+  local srcl = #src
+  local tr = type(repl)
+  if maxN == nil then maxN = srcl + 1 end
+  local anchor = sbyte(p, 1) == 94
+  if anchor then p = ssub(p, 2) end
+  local ms = newMatchState(src, p)
+  local out, n, changed = {}, 0, false
+  local s, copied, lastmatch = 1, 1, nil
+  local news = (tr == 'string' or tr == 'number') and tostring(repl) or nil
+  while n < maxN do
+    ms.level, ms.depth = 0, MAXCCALLS
+    local e = doMatch(ms, s, 1)
+    if e ~= nil and e ~= lastmatch then
+      n = n + 1
+      local value
+      if tr == 'function' then
+        local caps, k = captureList(ms, s, e)
+        value = repl(tunpack(caps, 1, k))
+      elseif tr == 'table' then
+        value = repl[getCapture(ms, 1, s, e)]
+      else
+        local parts, i = {}, 1
+        while true do
+          local j = sfind(news, '%', i, true)
+          if j == nil then parts[#parts + 1] = ssub(news, i); break end
+          parts[#parts + 1] = ssub(news, i, j - 1)
+          local c = sbyte(news, j + 1)
+          if c == 37 then parts[#parts + 1] = '%'
+          elseif c == 48 then parts[#parts + 1] = ssub(src, s, e - 1)
+          elseif c ~= nil and c >= 49 and c <= 57 then parts[#parts + 1] = tostring(getCapture(ms, c - 48, s, e))
+          else patError("invalid use of '%' in replacement string") end
+          i = j + 2
+        end
+        value = tconcat(parts)
+      end
+      if not value then
+        value = ssub(src, s, e - 1)
+      elseif type(value) ~= 'string' and type(value) ~= 'number' then
+        patError('invalid replacement value (a ' .. type(value) .. ')')
+      else
+        changed = true
+      end
+      out[#out + 1] = ssub(src, copied, s - 1)
+      out[#out + 1] = tostring(value)
+      s, copied, lastmatch = e, e, e
+    elseif s <= srcl then
+      s = s + 1
+    else
+      break
+    end
+    if anchor then break end
+  end
+  if not changed then return src, n end
+  out[#out + 1] = ssub(src, copied)
+  return tconcat(out), n
+end
+
+-- ---- the safe entry points ----
+
+local SPECIALS = '[%^%$%*%+%?%.%(%[%%%-]'
+
+local function isStrArg(v) return type(v) == 'string' or math_type(v) ~= nil end
+local function intArg(v, default)
+  if v == nil then return default end
+  local n = tonumber(v)
+  return n and tointeger(n)
+end
+
+-- worst case of the C matcher, conservatively: (n+1)^(quantifiers + 1 when unanchored) * pattern length
+local function patternCost(p, n, scans)
+  local q = scans and 1 or 0
+  for _ in sgmatch(p, '[%*%+%-%?]') do q = q + 1 end
+  for _ in sgmatch(p, '%%[b1-9]') do q = q + 1 end
+  return (n + 1.0) ^ q * (#p + 1)
+end
+
+local function escapePattern(p) return (sgsub(p, '[%^%$%*%+%?%.%(%)%[%]%%%-]', '%%%0')) end
+
+-- plain substring search (for the helpers too): C's memchr/memcmp search when cheap, else the Lua matcher
+local function plainFind(s, sub, init)
+  if not forceLuaPatterns and #s * #sub <= C_PLAIN_COST then return sfind(s, sub, init, true) end
+  return luaFind(s, escapePattern(sub), init, true)
+end
+
+local function safeFind(s, p, init, plain)
+  local i = intArg(init, 1)
+  if not isStrArg(s) or not isStrArg(p) or i == nil then return sfind(s, p, init, plain) end
+  s, p = tostring(s), tostring(p)
+  if plain or not sfind(p, SPECIALS) then return plainFind(s, p, i) end
+  if not forceLuaPatterns and patternCost(p, #s, sbyte(p, 1) ~= 94) <= C_PATTERN_COST then return sfind(s, p, i) end
+  return luaFind(s, p, i, true)
+end
+
+local function safeMatch(s, p, init)
+  local i = intArg(init, 1)
+  if not isStrArg(s) or not isStrArg(p) or i == nil then return smatch(s, p, init) end
+  s, p = tostring(s), tostring(p)
+  if not forceLuaPatterns and patternCost(p, #s, sbyte(p, 1) ~= 94) <= C_PATTERN_COST then return smatch(s, p, i) end
+  return luaFind(s, p, i, false)
+end
+
+local function safeGmatch(s, p, init)
+  local i = intArg(init, 1)
+  if not isStrArg(s) or not isStrArg(p) or i == nil then return sgmatch(s, p, init) end
+  s, p = tostring(s), tostring(p)
+  if not forceLuaPatterns and patternCost(p, #s, true) <= C_PATTERN_COST then return sgmatch(s, p, i) end
+  return luaGmatch(s, p, i)
+end
+
+local function safeGsub(s, p, repl, maxN)
+  local tr = type(repl)
+  local n = intArg(maxN, nil)
+  if not isStrArg(s) or not isStrArg(p) or (maxN ~= nil and n == nil)
+    or not (tr == 'string' or tr == 'number' or tr == 'table' or tr == 'function') then
+    return sgsub(s, p, repl, maxN)
+  end
+  s, p = tostring(s), tostring(p)
+  if not forceLuaPatterns and patternCost(p, #s, sbyte(p, 1) ~= 94) <= C_PATTERN_COST then return sgsub(s, p, repl, n) end
+  return luaGsub(s, p, repl, n)
+end
+
 -- ---- string helpers ----------------------------------------------------------------------------------------
 
 local function plainSplit(s, sep)
@@ -278,22 +732,28 @@ local function plainSplit(s, sep)
   end
   local i = 1
   while true do
-    local j, k = sfind(s, sep, i, true)
+    local j, k = plainFind(s, sep, i)
     if not j then out[#out + 1] = ssub(s, i); return out end
     out[#out + 1] = ssub(s, i, j - 1)
     i = k + 1
   end
 end
-local function trimSpace(s) return smatch(s, '^%s*(.-)%s*$') end
+-- (no backtracking pattern: `^%s*(.-)%s*$` is quadratic on long runs of spaces)
+local SPACE = classTables[115]
+local function trimSpace(s)
+  local i, j = sfind(s, '[^%s]') or #s + 1, #s
+  while j >= i and SPACE[sbyte(s, j)] do j = j - 1 end
+  return ssub(s, i, j)
+end
 local function hasPrefix(s, p) return ssub(s, 1, #p) == p end
 local function hasSuffix(s, p) return p == '' or ssub(s, -#p) == p end
-local function contains(s, sub) return sfind(s, sub, 1, true) ~= nil end
+local function contains(s, sub) return plainFind(s, sub, 1) ~= nil end
 
 local function replace(s, old, new, n)
   if old == '' then return s end
   local out, i, count = {}, 1, 0
   while n == nil or n < 0 or count < n do
-    local j, k = sfind(s, old, i, true)
+    local j, k = plainFind(s, old, i)
     if not j then break end
     out[#out + 1] = ssub(s, i, j - 1) .. new
     i = k + 1
@@ -316,7 +776,7 @@ local strings = {
   TrimSuffix = function(s, p) return p ~= '' and hasSuffix(s, p) and ssub(s, 1, -#p - 1) or s end,
   ToLower = string.lower,
   ToUpper = string.upper,
-  Index = function(s, sub) local j = sfind(s, sub, 1, true); return j and j - 1 or -1 end,
+  Index = function(s, sub) local j = plainFind(s, sub, 1); return j and j - 1 or -1 end,
   Fields = function(s) local out = {}; for w in sgmatch(s, '%S+') do out[#out + 1] = w end; return out end,
   EqualFold = function(a, b) return slower(a) == slower(b) end,
 }
@@ -349,7 +809,7 @@ local function goFormat(fmt, ...)
   if n == 0 or type(fmt) ~= 'string' or not sfind(fmt, '%', 1, true) then return sformat(fmt, ...) end
   local args = { ... }
   local i = 0
-  for conv in sgmatch(fmt, '%%[-+ #0]*%d*%.?%d*([%a%%])') do
+  for conv in safeGmatch(fmt, '%%[-+ #0]*%d*%.?%d*([%a%%])') do
     if conv ~= '%' then
       i = i + 1
       local a = args[i]
@@ -368,7 +828,11 @@ local stringLib = {}
 for k, v in next, string do stringLib[k] = v end
 stringLib.dump = nil -- bytecode out of the sandbox
 stringLib.format = goFormat
-stringLib.gfind = sgmatch
+stringLib.find = safeFind
+stringLib.match = safeMatch
+stringLib.gmatch = safeGmatch
+stringLib.gsub = safeGsub
+stringLib.gfind = safeGmatch
 stringLib.rep = function(s, n, sep)
   local total = #tostring(s) * (tonumber(n) or 0) + #tostring(sep or '') * ((tonumber(n) or 1) - 1)
   if total > MAX_STRING then error('string.rep: result of ' .. total .. ' bytes exceeds the ' .. MAX_STRING .. ' byte limit', 2) end
@@ -383,6 +847,19 @@ stringLib.contains = contains
 local tableLib = {}
 for k, v in next, table do tableLib[k] = v end
 tableLib.getn = function(t) return #t end
+-- C loops the instruction hook cannot interrupt: bounded up front
+local MAX_C_LOOP = 10000000
+local tmove = table.move
+tableLib.move = function(a1, f, e, t, a2)
+  if math_type(f) ~= nil and math_type(e) ~= nil and e - f >= MAX_C_LOOP then
+    error('table.move: moving more than ' .. MAX_C_LOOP .. ' elements is not allowed', 2)
+  end
+  return tmove(a1, f, e, t, a2)
+end
+tableLib.sort = function(t, comp)
+  if type(t) == 'table' and #t > 1000000 then error('table.sort: more than 1000000 elements', 2) end
+  return tsort(t, comp)
+end
 tableLib.maxn = function(t)
   local m = 0
   for k in next, t do if type(k) == 'number' and k > m then m = k end end
@@ -447,7 +924,14 @@ local helperModules = { json = libs.json, strings = strings }
 local base = {
   assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall, xpcall = xpcall,
   rawequal = rawequal, rawget = rawget, rawlen = rawlen, rawset = rawset, select = select,
-  setmetatable = setmetatable, getmetatable = getmetatable, tonumber = tonumber, type = type,
+  -- no finalizers: a __gc runs whenever the collector decides, outside the call that planted it
+  setmetatable = function(t, mt)
+    if type(mt) == 'table' and rawget(mt, '__gc') ~= nil then
+      error('setmetatable: __gc metamethods are not allowed in the sandbox', 2)
+    end
+    return setmetatable(t, mt)
+  end,
+  getmetatable = getmetatable, tonumber = tonumber, type = type,
   tostring = goTostring,
   unpack = tunpack,
   print = function() end, -- scripts report through `message`; stdout belongs to the host
@@ -664,4 +1148,5 @@ return {
   evaluate = evaluate,
   aggregate = aggregate,
   gc = function() collect('collect') end,
+  forceLuaPatterns = function(on) forceLuaPatterns = on end,
 }

@@ -91,8 +91,8 @@ const AGGREGATED_CONTRACT =
   'contract: `function evaluate()` returns a table {resources = <array of Kubernetes objects, optional>, message = <string, optional>}';
 
 /** wasmoon's build wraps every export in a checking closure (~100 ns a call, 16% of a Lua evaluation);
- * we capture the instance's own exports while the engine is created and call those directly. */
-async function createEngine(): Promise<{ engine: LuaEngine; exports: WasmExports | undefined }> {
+ * we capture the instance's own exports while the module is instantiated and call those directly. */
+async function createFactory(): Promise<{ factory: LuaFactory; exports: WasmExports | undefined }> {
   const wasm = (globalThis as unknown as { WebAssembly: { instantiate: Instantiate } }).WebAssembly;
   const original = wasm.instantiate;
   let exports: WasmExports | undefined;
@@ -106,15 +106,52 @@ async function createEngine(): Promise<{ engine: LuaEngine; exports: WasmExports
     return result;
   };
   try {
-    const engine = await new LuaFactory().createEngine({
-      enableProxy: false,
-      injectObjects: false,
-      traceAllocations: true,
-      openStandardLibs: true,
-    });
-    return { engine, exports };
+    const factory = new LuaFactory();
+    await factory.getLuaModule();
+    return { factory, exports };
   } finally {
     wasm.instantiate = original;
+  }
+}
+
+const ENGINE_OPTIONS = {
+  enableProxy: false,
+  injectObjects: false,
+  traceAllocations: true,
+  openStandardLibs: true,
+} as const;
+
+/**
+ * One WebAssembly instance of Lua, holding any number of independent Lua states (`LuaRuntime`s): each has
+ * its own globals, registry, collector and allocation accounting, so nothing one state does (globals,
+ * finalizers, memory) reaches another. The sandbox worker keeps one host and one state per EventSource.
+ */
+export class LuaHost {
+  private readonly factory: LuaFactory;
+  private readonly raw: RawLua;
+  private readonly module: Record<string, unknown>;
+
+  private constructor(factory: LuaFactory, raw: RawLua, module: Record<string, unknown>) {
+    this.factory = factory;
+    this.raw = raw;
+    this.module = module;
+  }
+
+  static async create(): Promise<LuaHost> {
+    const { factory, exports } = await createFactory();
+    const module = (await factory.getLuaModule()).module as unknown as Record<string, unknown>;
+    return new LuaHost(factory, rawApi(module, exports), module);
+  }
+
+  /** A new, independent Lua state running the kernel. */
+  async runtime(limits: Partial<LuaLimits> = {}): Promise<LuaRuntime> {
+    const engine = await this.factory.createEngine(ENGINE_OPTIONS);
+    return LuaRuntime.fromEngine(engine, this.raw, { ...DEFAULT_LUA_LIMITS, ...limits });
+  }
+
+  /** Bytes of the WebAssembly memory (every state together; it never shrinks). */
+  heapBytes(): number {
+    return (this.module.HEAPU8 as Uint8Array).length;
   }
 }
 
@@ -164,7 +201,14 @@ export class LuaRuntime {
   private readonly engine: LuaEngine;
   private readonly raw: RawLua;
   private readonly L: number;
-  private readonly fns: { compile: bigint; release: bigint; evaluate: bigint; aggregate: bigint; gc: bigint };
+  private readonly fns: {
+    compile: bigint;
+    release: bigint;
+    evaluate: bigint;
+    aggregate: bigint;
+    gc: bigint;
+    forceLuaPatterns: bigint;
+  };
   private scratch: number;
   private scratchSize: number;
   private readonly encoder = new TextEncoder();
@@ -172,16 +216,20 @@ export class LuaRuntime {
   private stackEnsured = 0;
   private closed = false;
 
-  /** Creates a runtime (instantiates the WebAssembly module; the only asynchronous step). */
+  /** Creates a runtime in a WebAssembly instance of its own (the only asynchronous step). */
   static async create(limits: Partial<LuaLimits> = {}): Promise<LuaRuntime> {
-    const { engine, exports } = await createEngine();
-    return new LuaRuntime(engine, exports, { ...DEFAULT_LUA_LIMITS, ...limits });
+    return (await LuaHost.create()).runtime(limits);
   }
 
-  private constructor(engine: LuaEngine, exports: WasmExports | undefined, limits: LuaLimits) {
+  /** @internal A state of an existing host (LuaHost.runtime). */
+  static fromEngine(engine: LuaEngine, raw: RawLua, limits: LuaLimits): LuaRuntime {
+    return new LuaRuntime(engine, raw, limits);
+  }
+
+  private constructor(engine: LuaEngine, raw: RawLua, limits: LuaLimits) {
     this.engine = engine;
     this.limits = limits;
-    this.raw = rawApi(engine.global.lua.module as unknown as Record<string, unknown>, exports);
+    this.raw = raw;
     this.L = engine.global.address;
     this.scratchSize = 64 * 1024;
     this.scratch = this.raw._malloc(this.scratchSize);
@@ -201,6 +249,7 @@ export class LuaRuntime {
       evaluate: ref('evaluate'),
       aggregate: ref('aggregate'),
       gc: ref('gc'),
+      forceLuaPatterns: ref('forceLuaPatterns'),
     };
     R._lua_settop(L, 0);
   }
@@ -312,6 +361,15 @@ export class LuaRuntime {
   collectGarbage(): void {
     this.raw._lua_rawgeti(this.L, LUA_REGISTRYINDEX, this.fns.gc);
     this.raw._lua_pcallk(this.L, 0, 0, 0, 0, 0);
+    this.raw._lua_settop(this.L, 0);
+  }
+
+  /** Tests: runs every pattern call (string.find/match/gmatch/gsub) on the kernel's Lua matcher instead of
+   * choosing the C one when cheap, to check the two against each other. */
+  forceLuaPatterns(on: boolean): void {
+    this.raw._lua_rawgeti(this.L, LUA_REGISTRYINDEX, this.fns.forceLuaPatterns);
+    this.raw._lua_pushboolean(this.L, on ? 1 : 0);
+    this.raw._lua_pcallk(this.L, 1, 0, 0, 0, 0);
     this.raw._lua_settop(this.L, 0);
   }
 
