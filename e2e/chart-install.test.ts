@@ -196,158 +196,195 @@ describe('charts/sveltos installed with helm, the controllers running with its i
     );
   });
 
-  it('runs the controllers and the agent with the chart identities; the examples work end to end', async () => {
-    for (const c of components) {
-      const credentials = await env
-        .cluster('mgmt')
-        .mintServiceAccountKubeconfig({ namespace: NS, name: c.name });
-      const file = join(dir, `${c.name}.kubeconfig`);
-      writeFileSync(file, credentials.kubeconfigYaml, { mode: 0o600 });
-      identities.set(c.name, new RestClient(loadKubeConfig({ text: credentials.kubeconfigYaml })));
-      await start(c, file);
+  /** On failure, the components' warnings and errors say why (their logs are JSON lines). */
+  async function explained(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      for (const r of running) {
+        const lines = r
+          .logs()
+          .split('\n')
+          .filter((l) => /"level":"(warn|error)"/.test(l));
+        console.error(`--- ${r.name}: last warnings and errors\n${lines.slice(-15).join('\n')}`);
+      }
+      throw error;
     }
-    // a second event-manager replica with the same identity: Ready as a follower (the Lease rules suffice)
-    await start(components[0]!, join(dir, 'event-manager.kubeconfig'));
-    // registered as users do: sveltosctl with the management cluster's admin kubeconfig
-    for (const [cluster, labels] of Object.entries(fleetClusters)) {
-      await execFileAsync(process.execPath, [
-        sveltosctl,
-        'register',
-        'cluster',
-        '--namespace',
-        'fleet',
-        '--cluster',
-        cluster,
-        '--kubeconfig',
-        env.cluster(cluster).kubeconfigPath,
-        '--labels',
-        Object.entries(labels)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(','),
-        '--management-kubeconfig',
-        env.cluster('mgmt').kubeconfigPath,
-      ]);
-    }
-    // the event-manager (with the chart's --manage-cluster-status) probes them and marks them ready
-    await eventually('registered clusters ready', async () => {
-      const list = await admin.list<KubeObject & { status?: { ready?: boolean } }>(
-        LIB_API_VERSION,
-        'SveltosCluster',
+  }
+
+  it('runs the controllers and the agent with the chart identities; the examples work end to end', () =>
+    explained(async () => {
+      for (const c of components) {
+        const credentials = await env
+          .cluster('mgmt')
+          .mintServiceAccountKubeconfig({ namespace: NS, name: c.name });
+        const file = join(dir, `${c.name}.kubeconfig`);
+        writeFileSync(file, credentials.kubeconfigYaml, { mode: 0o600 });
+        identities.set(c.name, new RestClient(loadKubeConfig({ text: credentials.kubeconfigYaml })));
+        await start(c, file);
+      }
+      // a second event-manager replica with the same identity: Ready as a follower (the Lease rules suffice)
+      await start(components[0]!, join(dir, 'event-manager.kubeconfig'));
+      // registered as users do: sveltosctl with the management cluster's admin kubeconfig
+      for (const [cluster, labels] of Object.entries(fleetClusters)) {
+        await execFileAsync(process.execPath, [
+          sveltosctl,
+          'register',
+          'cluster',
+          '--namespace',
+          'fleet',
+          '--cluster',
+          cluster,
+          '--kubeconfig',
+          env.cluster(cluster).kubeconfigPath,
+          '--labels',
+          Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+          '--management-kubeconfig',
+          env.cluster('mgmt').kubeconfigPath,
+        ]);
+      }
+      // the event-manager (with the chart's --manage-cluster-status) probes them and marks them ready
+      await eventually('registered clusters ready', async () => {
+        const list = await admin.list<KubeObject & { status?: { ready?: boolean } }>(
+          LIB_API_VERSION,
+          'SveltosCluster',
+          {
+            namespace: 'fleet',
+          },
+        );
+        return list.items.length === 2 && list.items.every((c) => c.status?.ready === true);
+      });
+      // a ClusterSet: the event-manager (owning cluster status) writes which clusters it selects
+      await admin.apply(
         {
-          namespace: 'fleet',
-        },
+          apiVersion: LIB_API_VERSION,
+          kind: 'ClusterSet',
+          metadata: { name: 'production' },
+          spec: { clusterSelector: { matchLabels: { env: 'production' } }, maxReplicas: 1 },
+        } as KubeObject,
+        { fieldManager: 'chart-install-test' },
       );
-      return list.items.length === 2 && list.items.every((c) => c.status?.ready === true);
-    });
-    for (const example of EXAMPLES) {
-      const scenario = scenarios.find((s) => s.example === example)!;
-      await scenario.apply(fleet);
-      await converge(fleet, scenario.expected);
-    }
-    // withdrawal: the event-manager deletes the profile and its instantiated ConfigMap (its delete verbs)
-    const withdrawn = scenarios.find((s) => s.example === 'network-policy-per-service')!;
-    await withdrawn.withdraw!(fleet);
-    await converge(fleet, withdrawn.expected, { gone: true });
-    // deleting its EventTrigger: the event-manager releases the finalizer and withdraws the EventSource copy,
-    // the agent deletes the cluster's EventReport
-    await admin.delete({
-      apiVersion: LIB_API_VERSION,
-      kind: 'EventTrigger',
-      name: 'network-policy-per-service',
-    });
-    await eventually('the EventTrigger gone (finalizer released)', async () =>
-      (await admin.getOrUndefined({
+      await eventually('the ClusterSet selection written', async () => {
+        const set = await admin.get<
+          KubeObject & { status?: { selectedClusterRefs?: Array<{ name: string }> } }
+        >({
+          apiVersion: LIB_API_VERSION,
+          kind: 'ClusterSet',
+          name: 'production',
+        });
+        return set.status?.selectedClusterRefs?.map((r) => r.name).join() === 'cluster-a';
+      });
+      for (const example of EXAMPLES) {
+        const scenario = scenarios.find((s) => s.example === example)!;
+        await scenario.apply(fleet);
+        await converge(fleet, scenario.expected);
+      }
+      // withdrawal: the event-manager deletes the profile and its instantiated ConfigMap (its delete verbs)
+      const withdrawn = scenarios.find((s) => s.example === 'network-policy-per-service')!;
+      await withdrawn.withdraw!(fleet);
+      await converge(fleet, withdrawn.expected, { gone: true });
+      // deleting its EventTrigger: the event-manager releases the finalizer and withdraws the EventSource copy,
+      // the agent deletes the cluster's EventReport
+      await admin.delete({
         apiVersion: LIB_API_VERSION,
         kind: 'EventTrigger',
         name: 'network-policy-per-service',
-      })) === undefined
-        ? true
-        : undefined,
-    );
-    await eventually('its EventReport deleted by the agent', async () =>
-      (
-        await admin.list(LIB_API_VERSION, 'EventReport', {
-          labelSelector: 'projectsveltos.io/eventsource-name=services-wanting-a-policy',
-        })
-      ).items.length === 0
-        ? true
-        : undefined,
-    );
-    // the generated ConfigMaps and Secrets went into the release namespace ($NAMESPACE from the chart)
-    const generated = await admin.list(CONFIG_API_VERSION, 'ClusterProfile');
-    assert.ok(generated.items.length >= 2, 'ClusterProfiles written by the event-manager');
-    const inNamespace = await admin.list('v1', 'Secret', { namespace: NS });
-    assert.ok(inNamespace.items.some((s) => s.metadata.name.endsWith('-checkout-database')));
-
-    // failure paths: each component records a Kubernetes Event where users look (its Events rule)
-    await admin.apply(
-      {
-        apiVersion: LIB_API_VERSION,
-        kind: 'EventTrigger',
-        metadata: { name: 'broken-selector' },
-        spec: {
-          sourceClusterSelector: { matchExpressions: [{ key: 'env', operator: 'In' }] },
-          eventSourceName: 'namespaces-needing-credentials',
-        },
-      } as KubeObject,
-      { fieldManager: 'chart-install-test' },
-    );
-    await admin.apply(
-      {
-        apiVersion: CONFIG_API_VERSION,
-        kind: 'ClusterProfile',
-        metadata: { name: 'broken-selector' },
-        spec: { clusterSelector: { matchExpressions: [{ key: 'env', operator: 'In' }] } },
-      } as KubeObject,
-      { fieldManager: 'chart-install-test' },
-    );
-    await admin.apply(
-      {
-        apiVersion: LIB_API_VERSION,
-        kind: 'EventSource',
-        metadata: { name: 'broken-lua' },
-        spec: {
-          resourceSelectors: [
-            { group: '', version: 'v1', kind: 'Namespace', evaluate: 'function evaluate( this is not Lua' },
-          ],
-        },
-      } as KubeObject,
-      { fieldManager: 'chart-install-test' },
-    );
-    await admin.apply(
-      {
-        apiVersion: LIB_API_VERSION,
-        kind: 'EventTrigger',
-        metadata: { name: 'broken-lua' },
-        spec: {
-          sourceClusterSelector: { matchLabels: { env: 'production' } },
-          eventSourceName: 'broken-lua',
-        },
-      } as KubeObject,
-      { fieldManager: 'chart-install-test' },
-    );
-    for (const [component, namespace, reason] of [
-      ['event-manager', 'default', 'InvalidClusterSelector'],
-      ['addon-controller', 'default', 'INVALID_SELECTOR'],
-      ['sveltos-agent', 'fleet', 'EvaluationFailed'],
-    ] as const) {
-      await eventually(`a ${reason} Event recorded by ${component}`, async () =>
-        (
-          await admin.list<KubeObject & { reason?: string; reportingComponent?: string }>('v1', 'Event', {
-            namespace,
-          })
-        ).items.some((e) => e.reason === reason && e.reportingComponent === component),
+      });
+      await eventually('the EventTrigger gone (finalizer released)', async () =>
+        (await admin.getOrUndefined({
+          apiVersion: LIB_API_VERSION,
+          kind: 'EventTrigger',
+          name: 'network-policy-per-service',
+        })) === undefined
+          ? true
+          : undefined,
       );
-    }
+      await eventually('its EventReport deleted by the agent', async () =>
+        (
+          await admin.list(LIB_API_VERSION, 'EventReport', {
+            labelSelector: 'projectsveltos.io/eventsource-name=services-wanting-a-policy',
+          })
+        ).items.length === 0
+          ? true
+          : undefined,
+      );
+      // the generated ConfigMaps and Secrets went into the release namespace ($NAMESPACE from the chart)
+      const generated = await admin.list(CONFIG_API_VERSION, 'ClusterProfile');
+      assert.ok(generated.items.length >= 2, 'ClusterProfiles written by the event-manager');
+      const inNamespace = await admin.list('v1', 'Secret', { namespace: NS });
+      assert.ok(inNamespace.items.some((s) => s.metadata.name.endsWith('-checkout-database')));
 
-    for (const r of running) {
-      const forbiddenLines = r
-        .logs()
-        .split('\n')
-        .filter((line) => /forbidden/i.test(line));
-      assert.deepEqual(forbiddenLines, [], `${r.name} logged no refused call`);
-    }
-  });
+      // failure paths: each component records a Kubernetes Event where users look (its Events rule)
+      await admin.apply(
+        {
+          apiVersion: LIB_API_VERSION,
+          kind: 'EventTrigger',
+          metadata: { name: 'broken-selector' },
+          spec: {
+            sourceClusterSelector: { matchExpressions: [{ key: 'env', operator: 'In' }] },
+            eventSourceName: 'namespaces-needing-credentials',
+          },
+        } as KubeObject,
+        { fieldManager: 'chart-install-test' },
+      );
+      await admin.apply(
+        {
+          apiVersion: CONFIG_API_VERSION,
+          kind: 'ClusterProfile',
+          metadata: { name: 'broken-selector' },
+          spec: { clusterSelector: { matchExpressions: [{ key: 'env', operator: 'In' }] } },
+        } as KubeObject,
+        { fieldManager: 'chart-install-test' },
+      );
+      await admin.apply(
+        {
+          apiVersion: LIB_API_VERSION,
+          kind: 'EventSource',
+          metadata: { name: 'broken-lua' },
+          spec: {
+            resourceSelectors: [
+              { group: '', version: 'v1', kind: 'Namespace', evaluate: 'function evaluate( this is not Lua' },
+            ],
+          },
+        } as KubeObject,
+        { fieldManager: 'chart-install-test' },
+      );
+      await admin.apply(
+        {
+          apiVersion: LIB_API_VERSION,
+          kind: 'EventTrigger',
+          metadata: { name: 'broken-lua' },
+          spec: {
+            sourceClusterSelector: { matchLabels: { env: 'production' } },
+            eventSourceName: 'broken-lua',
+          },
+        } as KubeObject,
+        { fieldManager: 'chart-install-test' },
+      );
+      for (const [component, namespace, reason] of [
+        ['event-manager', 'default', 'InvalidClusterSelector'],
+        ['addon-controller', 'default', 'INVALID_SELECTOR'],
+        ['sveltos-agent', 'fleet', 'EvaluationFailed'],
+      ] as const) {
+        await eventually(`a ${reason} Event recorded by ${component}`, async () =>
+          (
+            await admin.list<KubeObject & { reason?: string; reportingComponent?: string }>('v1', 'Event', {
+              namespace,
+            })
+          ).items.some((e) => e.reason === reason && e.reportingComponent === component),
+        );
+      }
+
+      for (const r of running) {
+        const forbiddenLines = r
+          .logs()
+          .split('\n')
+          .filter((line) => /forbidden/i.test(line));
+        assert.deepEqual(forbiddenLines, [], `${r.name} logged no refused call`);
+      }
+    }));
 
   it('refuses each identity what its role does not grant', async () => {
     const summaries = await admin.list(CONFIG_API_VERSION, 'ClusterSummary');

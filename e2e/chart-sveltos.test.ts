@@ -269,7 +269,8 @@ describe('charts/sveltos', () => {
       can(rules('Role', 'event-manager'), 'create', 'secrets'),
       'generated Secrets, in its namespace',
     );
-    assert.ok(can(em, 'patch', 'sveltosclusters/status') && !can(ac, 'patch', 'sveltosclusters/status'));
+    for (const status of ['sveltosclusters/status', 'clustersets/status'])
+      assert.ok(can(em, 'patch', status) && !can(ac, 'patch', status), status);
     assert.ok(!can(em, 'delete', 'clustersummaries') && can(ac, 'delete', 'clustersummaries'));
     assert.ok(!can(ac, 'patch', 'eventtriggers') && !can(ac, 'create', 'clusterprofiles'));
 
@@ -279,8 +280,10 @@ describe('charts/sveltos', () => {
       'eventManager: {manageClusterStatus: false}\naddonController: {manageClusterStatus: true}',
     );
     const swappedRules = (name: string) => find<Role>(swapped, 'ClusterRole', `${name}-${namespace}`).rules;
-    assert.ok(!can(swappedRules('event-manager'), 'patch', 'sveltosclusters/status'));
-    assert.ok(can(swappedRules('addon-controller'), 'patch', 'sveltosclusters/status'));
+    for (const status of ['sveltosclusters/status', 'clustersets/status']) {
+      assert.ok(!can(swappedRules('event-manager'), 'patch', status));
+      assert.ok(can(swappedRules('addon-controller'), 'patch', status));
+    }
     assert.ok(container(swapped, 'addon-controller').args.includes('--manage-cluster-status=true'));
   });
 

@@ -43,10 +43,15 @@ function main(): void {
     }
     return;
   }
+  console.log(`${syncChartCrds()} CRDs in ${CHART_CRD_DIR}`);
+}
+
+/** Makes the chart's copies equal to the generated CRDs; returns how many it holds. */
+export function syncChartCrds(): number {
   const expected = yamlFiles(SOURCE_DIR).filter(shipped);
   for (const f of yamlFiles(CHART_CRD_DIR)) if (!expected.includes(f)) rmSync(join(CHART_CRD_DIR, f));
   for (const f of expected) writeFileSync(join(CHART_CRD_DIR, f), readFileSync(join(SOURCE_DIR, f)));
-  console.log(`${expected.length} CRDs in ${CHART_CRD_DIR}`);
+  return expected.length;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { syncChartCrds } from '../../../scripts/chart-crds.ts';
 import { crdFileName, crds, crdYaml } from '../src/index.ts';
 
 export const CRD_DIR = fileURLToPath(new URL('../crds/', import.meta.url));
@@ -44,7 +45,11 @@ function main(): void {
     console.error('run: node packages/api/scripts/generate-crds.ts');
     process.exit(1);
   }
-  if (!check) console.log(`${expected.size} CRDs in ${CRD_DIR}`);
+  if (!check) {
+    console.log(`${expected.size} CRDs in ${CRD_DIR}`);
+    // the management chart ships copies: they follow every regeneration
+    console.log(`${syncChartCrds()} CRDs copied into the chart`);
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

@@ -3,9 +3,15 @@
 // server (several registrations may share one), of the EventSources of the triggers matching it. Only copies
 // we applied are ever deleted. Agents in the cluster evaluate these copies.
 
-import { DEPLOYED_BY_SVELTOS_ANNOTATION, type EventSource, LIB_API_VERSION } from '@sveltos-ts/api';
+import {
+  DEPLOYED_BY_SVELTOS_ANNOTATION,
+  EventReportKind,
+  type EventSource,
+  EventSourceKind,
+  LIB_API_VERSION,
+} from '@sveltos-ts/api';
 import { ClusterError, type ClusterKey, type RegisteredCluster } from '@sveltos-ts/clusters';
-import { type KubeObject, type ReconcileResult, type RestClient, TerminalError } from '@sveltos-ts/kube';
+import { isKubeError, type KubeObject, type ReconcileResult, type RestClient, TerminalError } from '@sveltos-ts/kube';
 import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
 import { type EventManagerContext, FIELD_MANAGER, involved } from '../context.ts';
 
@@ -23,6 +29,7 @@ export class EventSourceCopiesReconciler implements Reconciler<ClusterKey> {
   readonly #ctx: EventManagerContext;
   readonly #phases: Phase<CopiesScope>[] = [
     { name: 'desired copies', run: async (s) => this.#desired(s) },
+    { name: 'CRDs served', run: (s) => this.#ensureCrds(s) },
     { name: 'apply', run: (s) => this.#apply(s) },
     { name: 'delete unwanted', run: (s) => this.#deleteUnwanted(s) },
   ];
@@ -85,6 +92,34 @@ export class EventSourceCopiesReconciler implements Reconciler<ClusterKey> {
       [...scope.desired.values()].map((s) => [s.metadata.name, s.metadata.resourceVersion]).sort(),
     );
     return ctx.sourceSync.get(scope.client.server) === scope.fingerprint ? { done: true } : undefined;
+  }
+
+  /**
+   * A cluster that does not serve EventSources yet (nothing installed Sveltos' CRDs there) gets the two its
+   * agents need, EventSource and EventReport, through the kubeconfig it was registered with.
+   */
+  async #ensureCrds({
+    client,
+    cluster,
+    desired,
+  }: CopiesScope): Promise<{ done: true; result: ReconcileResult } | undefined> {
+    if (desired.size === 0) return undefined;
+    try {
+      await client.resource(LIB_API_VERSION, 'EventSource');
+      return undefined;
+    } catch (error) {
+      if (!isKubeError(error, 'UNKNOWN_KIND')) throw error;
+    }
+    for (const kind of [EventSourceKind, EventReportKind])
+      await client.apply(kind.crd as unknown as KubeObject, { fieldManager: FIELD_MANAGER, force: true });
+    this.#ctx.recorder.record(
+      involved(cluster.object as KubeObject),
+      'Normal',
+      'CRDsInstalled',
+      'installed the EventSource and EventReport CRDs, which the cluster did not serve',
+    );
+    // the kinds are served once the CRDs are established: look again shortly
+    return { done: true, result: { requeueAfterMs: 1_000 } };
   }
 
   async #apply({ client, desired }: CopiesScope): Promise<undefined> {
