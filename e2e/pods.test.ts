@@ -152,8 +152,13 @@ describe('the product as pods on real nodes, installed by its charts', { skip },
     await perService.apply(fleet);
     const mgmt = fleet.client('mgmt');
     for (const { leader } of Object.values(before)) {
-      assert.ok(leader);
-      // deleted without grace: the kubelet kills the container at once, no graceful hand-over of the Lease
+      assert.ok(leader?.containerId);
+      // SIGKILL in the node's runtime: no graceful shutdown, the Lease is not released (the other replica
+      // takes over when it expires); then the pod is deleted, so its Deployment must replace it
+      const killed = await env
+        .cluster('mgmt')
+        .node!.ctr(['tasks', 'kill', '--signal', 'SIGKILL', leader.containerId]);
+      assert.equal(killed.code, 0, killed.stderr);
       const path = await mgmt.path({
         apiVersion: 'v1',
         kind: 'Pod',
@@ -166,8 +171,11 @@ describe('the product as pods on real nodes, installed by its charts', { skip },
     }
     // the chain takes a few hundred milliseconds: the add-on is normally not there yet
     const applied = (await fleet.client('cluster-b').getOrUndefined(perService.expected[0]!)) !== undefined;
-    log(`pods: leaders killed ${applied ? 'after' : 'before'} the add-on was applied`);
+    const killedAt = Date.now();
     await converge(fleet, perService.expected, { timeoutMs: 180_000 });
+    log(
+      `pods: leaders killed ${applied ? 'after' : 'before'} the add-on was applied; applied ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`,
+    );
     for (const [component, { leader }] of Object.entries(before) as Array<
       ['event-manager' | 'addon-controller', { leader?: { name: string } }]
     >) {

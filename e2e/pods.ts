@@ -55,6 +55,8 @@ export interface PodInfo {
   node: string;
   args: string[];
   deleting: boolean;
+  /** The container's id in the node's runtime (without `containerd://`). */
+  containerId: string;
 }
 
 function version(component: Component): string {
@@ -141,8 +143,8 @@ export async function startPodFleet(env: TestEnv, log: (line: string) => void = 
       }),
     ),
   );
-  // the managed clusters get our CRDs as a user applies them (packages/api/crds); the chart brings them to mgmt
-  await Promise.all(podClusters.filter((c) => c !== 'mgmt').map((c) => env.cluster(c).installCrds(crds)));
+  // no CRDs are applied to the managed clusters by hand: the event-manager installs EventSource and
+  // EventReport where they lack them, the chart brings every CRD to mgmt
 
   await step('helm install sveltos (2 replicas each, Ready)', () =>
     helm('mgmt', [
@@ -253,6 +255,7 @@ export async function startPodFleet(env: TestEnv, log: (line: string) => void = 
       node: pod.spec?.nodeName ?? '',
       args: pod.spec?.containers?.[0]?.args ?? [],
       deleting: pod.metadata.deletionTimestamp !== undefined,
+      containerId: (pod.status?.containerStatuses?.[0]?.containerID ?? '').replace(/^containerd:\/\//, ''),
     }));
   };
 
@@ -329,5 +332,8 @@ export async function startPodFleet(env: TestEnv, log: (line: string) => void = 
 interface PodSpecLike {
   metadata: KubeObject['metadata'] & { uid?: string; deletionTimestamp?: string };
   spec?: { nodeName?: string; containers?: Array<{ args?: string[] }> };
-  status?: { conditions?: Array<{ type: string; status: string }> };
+  status?: {
+    conditions?: Array<{ type: string; status: string }>;
+    containerStatuses?: Array<{ containerID?: string }>;
+  };
 }
