@@ -51,9 +51,27 @@ describe('charts/sveltos-agent', () => {
         'cluster.type=Capi',
       ]);
       const kinds = objects.map((o) => o.kind).sort();
+      // Roles: leader election, and the agent's own copies of its reports in the release namespace
       assert.deepEqual(
         kinds,
-        ['ClusterRole', 'ClusterRoleBinding', workload, 'Role', 'RoleBinding', 'ServiceAccount'].sort(),
+        [
+          'ClusterRole',
+          'ClusterRoleBinding',
+          workload,
+          'Role',
+          'Role',
+          'RoleBinding',
+          'RoleBinding',
+          'ServiceAccount',
+        ].sort(),
+      );
+      const local = objects.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-local-reports')) as
+        | (KubeObject & { rules: Array<{ resources: string[]; verbs: string[] }> })
+        | undefined;
+      assert.equal(local?.metadata.namespace, namespace);
+      assert.deepEqual(
+        local?.rules.map((r) => r.resources),
+        [['eventreports']],
       );
       for (const object of objects) {
         const accepted = await client.apply(object, { fieldManager: 'chart-test', dryRun: true });
@@ -66,6 +84,7 @@ describe('charts/sveltos-agent', () => {
       assert.ok(args.includes('--cluster-type=Capi'));
       assert.ok(args.includes('--leader-elect'), 'leader election is on by default');
       assert.ok(args.includes(`--leader-election-namespace=${namespace}`));
+      assert.ok(args.includes(`--local-reports-namespace=${namespace}`));
     });
   }
 

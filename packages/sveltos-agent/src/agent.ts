@@ -21,7 +21,7 @@ import { LocalReports } from './local-report.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { buildEventReport, type ClusterIdentity, reportFingerprint } from './report.ts';
 import { type Gvk, SharedInformers } from './shared-informers.ts';
-import type { CompiledSource, CompileSource } from './source.ts';
+import type { CompiledSource, CompileSource, ObjectVerdict } from './source.ts';
 
 export interface AgentOptions {
   cluster: ClusterIdentity;
@@ -32,6 +32,8 @@ export interface AgentOptions {
   compile: CompileSource;
   /** Changes arriving within this window are evaluated and reported together. */
   coalesceMs?: number;
+  /** Where the agent keeps its own copy of each report in the cluster it evaluates (default projectsveltos). */
+  localReportsNamespace?: string;
   logger?: Logger;
   metrics?: AgentMetrics;
 }
@@ -53,6 +55,12 @@ interface SourceState {
   matched: Array<Map<string, KubeObject>>;
   /** Objects whose script failed, per selector: while any remain, the report cannot be trusted. */
   failing: Array<Map<string, string>>;
+  /** Objects changed (or deleted: null) since they were last evaluated, per selector. */
+  pending: Array<Map<string, KubeObject | null>>;
+  /** The report may differ from what was last written (set by evaluations, cleared when written). */
+  dirty: boolean;
+  /** Delay before evaluating again objects a stopped script left unevaluated (doubles, reset on success). */
+  retryDelayMs: number;
   /** Fingerprint of what the management cluster holds, once known. */
   written: string | undefined;
   lastProblem: string | undefined;
@@ -97,7 +105,7 @@ export class SveltosAgent {
     this.#informers = new SharedInformers(options.managedClient, this.#logger);
     // Events go where the reports go: the management cluster, beside the report they are about
     this.#recorder = new EventRecorder(options.reportClient, this.#logger, 'sveltos-agent');
-    this.#local = new LocalReports(options.managedClient, this.#logger);
+    this.#local = new LocalReports(options.managedClient, this.#logger, options.localReportsNamespace);
     this.#queue = new WorkQueue<string>({ baseDelayMs: 200, maxDelayMs: 30_000, logger: this.#logger });
   }
 
@@ -168,13 +176,17 @@ export class SveltosAgent {
       subscriptions: [],
       matched: [],
       failing: [],
+      pending: [],
+      dirty: true,
+      retryDelayMs: 0,
       written: previous?.written,
       // kept so a fixed EventSource clears the problem it had recorded
       lastProblem: previous?.lastProblem,
     };
     this.#sources.set(name, state);
+    let compiled: CompiledSource;
     try {
-      state.compiled = this.#options.compile(eventSource);
+      compiled = await this.#options.compile(eventSource);
     } catch (error) {
       state.compileError = (error as Error).message;
       this.#logger.error('EventSource cannot be evaluated; keeping its last report', {
@@ -182,44 +194,89 @@ export class SveltosAgent {
         error: state.compileError,
       });
       this.#options.metrics?.evaluationErrors.inc({ eventsource: name });
-      this.#queue.add(name);
+      if (this.#sources.get(name) === state) this.#queue.add(name);
       return;
     }
-    const compiled = state.compiled;
+    if (this.#sources.get(name) !== state) {
+      // replaced or forgotten while compiling
+      compiled.release();
+      return;
+    }
+    state.compiled = compiled;
     compiled.selectors.forEach((gvk, index) => {
       state.matched[index] = new Map();
       state.failing[index] = new Map();
+      state.pending[index] = new Map();
       const listener: Listener = (event) => this.#onObject(state, index, event);
       const informer = this.#informers.acquire(gvk, listener);
       state.subscriptions.push({ gvk, listener, informer });
       // a shared informer that synced earlier will not replay its cache: evaluate what it holds now
-      for (const object of informer.list()) this.#evaluateObject(state, index, object);
+      for (const object of informer.list()) state.pending[index]!.set(objectKey(object), object);
     });
     this.#queue.add(name);
   }
 
   #onObject(state: SourceState, index: number, event: InformerEvent<KubeObject>): void {
-    let changed: boolean;
-    if (event.type === 'delete') {
-      const key = objectKey(event.object);
-      const wasFailing = state.failing[index]?.delete(key) === true;
-      changed = state.matched[index]?.delete(key) === true || wasFailing;
-    } else {
-      changed = this.#evaluateObject(state, index, event.object);
-    }
-    if (changed) this.#queue.addAfter(state.name, this.#coalesceMs);
+    const pending = state.pending[index];
+    if (!pending) return;
+    // evaluated in the next reconcile, in one batch with the other changes of the EventSource
+    pending.set(objectKey(event.object), event.type === 'delete' ? null : event.object);
+    this.#queue.addAfter(state.name, this.#coalesceMs);
   }
 
-  /** Re-evaluates one object for one selector; true when the report may have changed. */
-  #evaluateObject(state: SourceState, index: number, object: KubeObject): boolean {
+  /**
+   * Evaluates the objects changed since the last reconcile, in one batch (Lua in one sandbox request), and
+   * updates the per-selector matches. Returns a delay when some objects were left unevaluated because a
+   * script of the batch had to be stopped (they are evaluated again then).
+   */
+  async #evaluatePending(state: SourceState): Promise<number | undefined> {
     const compiled = state.compiled;
-    const matched = state.matched[index];
-    if (!compiled || !matched) return false;
-    const key = objectKey(object);
+    if (!compiled) return undefined;
+    const items: { selector: number; key: string; object: KubeObject }[] = [];
+    state.pending.forEach((pending, selector) => {
+      for (const [key, object] of pending) {
+        if (object === null) {
+          const wasFailing = state.failing[selector]!.delete(key);
+          if (state.matched[selector]!.delete(key) || wasFailing) state.dirty = true;
+        } else items.push({ selector, key, object });
+      }
+      pending.clear();
+    });
+    if (items.length === 0) return undefined;
     const started = performance.now();
-    const verdict = object.metadata.deletionTimestamp ? { matched: false } : compiled.matches(index, object);
-    this.#options.metrics?.evaluations.inc({ eventsource: state.name });
-    this.#options.metrics?.evaluationSeconds.observe((performance.now() - started) / 1000);
+    const verdicts = await compiled.evaluate(items);
+    const seconds = (performance.now() - started) / 1000 / items.length;
+    let interrupted = false;
+    verdicts.forEach((verdict, i) => {
+      const { selector, key, object } = items[i]!;
+      this.#options.metrics?.evaluations.inc({ eventsource: state.name });
+      this.#options.metrics?.evaluationSeconds.observe(seconds);
+      if (verdict.retry) {
+        interrupted = true;
+        // evaluate it again later, unless it changed meanwhile (then the newer version is pending)
+        if (!state.pending[selector]!.has(key)) state.pending[selector]!.set(key, object);
+        return;
+      }
+      if (this.#applyVerdict(state, selector, key, object, verdict)) state.dirty = true;
+    });
+    if (!interrupted) {
+      state.retryDelayMs = 0;
+      return undefined;
+    }
+    state.retryDelayMs = Math.min(30_000, Math.max(500, state.retryDelayMs * 2));
+    return state.retryDelayMs;
+  }
+
+  /** Records one object's verdict; true when the report may have changed. */
+  #applyVerdict(
+    state: SourceState,
+    index: number,
+    key: string,
+    object: KubeObject,
+    verdict: ObjectVerdict,
+  ): boolean {
+    const compiled = state.compiled!;
+    const matched = state.matched[index]!;
     const failing = state.failing[index]!;
     if (verdict.issue) {
       this.#options.metrics?.evaluationErrors.inc({ eventsource: state.name });
@@ -281,18 +338,26 @@ export class SveltosAgent {
       return undefined;
     }
     if (!state.subscriptions.every((s) => s.informer.hasSynced())) return { requeueAfterMs: 50 };
+    const retryAfterMs = await this.#evaluatePending(state);
+    // the EventSource changed or went away while its objects were being evaluated: its new state reconciles
+    if (this.#sources.get(name) !== state) return undefined;
+    const again = retryAfterMs === undefined ? undefined : { requeueAfterMs: retryAfterMs };
     const failure = state.failing.flatMap((failing) => [...failing]).at(0);
     if (failure) {
       await this.#recordProblem(state, `${failure[1]} (object ${failure[0]})`);
-      return undefined;
+      return again;
     }
+    if (retryAfterMs !== undefined) return again;
+    // nothing evaluated differently and the report is known to hold the content: nothing to write
+    if (!state.dirty && state.written !== undefined && !state.lastProblem) return undefined;
 
     const compiled = state.compiled;
     // upstream's order: selector by selector, each sorted by namespace and name; an object two selectors
     // match is listed twice (agent.md §3.4), exactly as `sveltosctl eventsource test` shows it
     let matches = state.matched.flatMap((matched) => [...matched.values()].sort(byNamespaceAndName));
     if (compiled.aggregated) {
-      const result = compiled.aggregate(matches);
+      const result = await compiled.aggregate(matches);
+      if (this.#sources.get(name) !== state) return undefined;
       if (result.error) {
         this.#options.metrics?.evaluationErrors.inc({ eventsource: name });
         await this.#recordProblem(state, result.error);
@@ -300,6 +365,7 @@ export class SveltosAgent {
       }
       matches = result.objects;
     }
+    state.dirty = false;
     const content = compiled.report(matches);
     const report = buildEventReport(cluster, name, content);
     const fingerprint = reportFingerprint(report);
@@ -319,7 +385,10 @@ export class SveltosAgent {
     if (state.written !== fingerprint) {
       report.metadata.annotations = { [EVENT_REPORT_CHANGED_AT_ANNOTATION]: new Date().toISOString() };
       failpoint('sveltos-agent/before-report-write');
+      // written again on the retry if this fails
+      state.dirty = true;
       await client.apply(report, { fieldManager });
+      state.dirty = false;
       failpoint('sveltos-agent/after-report-write');
       state.written = fingerprint;
       this.#options.metrics?.reportsWritten.inc();

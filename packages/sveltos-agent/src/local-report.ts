@@ -18,13 +18,14 @@ const fieldManager = 'sveltos-agent';
 export function localEventReport(
   eventSourceName: string,
   content: { matchingResources: ObjectReference[]; resources?: string },
+  namespace = SVELTOS_NAMESPACE,
 ): KubeObject {
   return {
     apiVersion: EventReportKind.apiVersion,
     kind: EventReportKind.kind,
     metadata: {
       name: eventSourceName,
-      namespace: SVELTOS_NAMESPACE,
+      namespace,
       labels: { [EVENT_SOURCE_NAME_LABEL]: eventSourceName },
     },
     spec: {
@@ -41,14 +42,16 @@ export function localEventReport(
 export class LocalReports {
   readonly #client: RestClient;
   readonly #logger: Logger;
+  readonly #namespace: string;
   readonly #written = new Map<string, string>();
   #namespaceReady = false;
   /** Why local copies cannot be written here at all (no CRD, no permission); said once. */
   #unavailable: string | undefined;
 
-  constructor(client: RestClient, logger: Logger) {
+  constructor(client: RestClient, logger: Logger, namespace = SVELTOS_NAMESPACE) {
     this.#client = client;
     this.#logger = logger;
+    this.#namespace = namespace;
   }
 
   /** Writes the local copy when its content changed. Throws only what a retry may fix. */
@@ -57,7 +60,7 @@ export class LocalReports {
     content: { matchingResources: ObjectReference[]; resources?: string },
   ): Promise<void> {
     if (this.#unavailable) return;
-    const report = localEventReport(eventSourceName, content);
+    const report = localEventReport(eventSourceName, content, this.#namespace);
     const fingerprint = reportFingerprint(report);
     if (this.#written.get(eventSourceName) === fingerprint) return;
     try {
@@ -82,7 +85,7 @@ export class LocalReports {
     await this.#client.delete({
       apiVersion: EventReportKind.apiVersion,
       kind: EventReportKind.kind,
-      namespace: SVELTOS_NAMESPACE,
+      namespace: this.#namespace,
       name: eventSourceName,
     });
   }

@@ -5,7 +5,7 @@
 //  --hosting=management  in the management cluster; one agent per registered cluster, each watching its
 //                        cluster through the kubeconfig Secret it was registered with.
 import { CLUSTER_TYPES, type ClusterType } from '@sveltos-ts/api';
-import { LuaRuntime } from '@sveltos-ts/evaluation';
+import { LuaSandbox } from '@sveltos-ts/evaluation';
 import { type LogLevel, loadKubeConfig } from '@sveltos-ts/kube';
 import {
   addLeaderElectionFlags,
@@ -32,6 +32,7 @@ interface Flags extends LeaderElectionFlags {
   metricsPort: number;
   leaderElectionNamespace: string;
   coalesceMs: number;
+  localReportsNamespace: string;
   logLevel: LogLevel;
 }
 
@@ -77,6 +78,11 @@ const program = new Command('sveltos-agent')
   .option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz', integer, 8080)
   .option('--leader-election-namespace <ns>', 'namespace of the Lease', 'projectsveltos')
   .option('--coalesce-ms <ms>', 'window in which changes are evaluated together', integer, 30)
+  .option(
+    '--local-reports-namespace <ns>',
+    'managed hosting: where the agent keeps its own copy of each EventReport in its cluster',
+    'projectsveltos',
+  )
   .addOption(
     new Option('--log-level <level>', 'log level')
       .choices(['debug', 'info', 'warn', 'error'])
@@ -104,7 +110,7 @@ async function main(flags: Flags): Promise<void> {
     metrics: runtime.metrics,
     leaderElection: leaderElectionConfig(flags, { namespace: flags.leaderElectionNamespace, name: lease }),
   });
-  const compile = evaluationCompiler(await LuaRuntime.create());
+  const compile = evaluationCompiler(new LuaSandbox());
   // management hosting: the registered clusters (the event-manager owns their status; this reads it)
   const registry = flags.hosting === 'management' ? manager.clusters() : undefined;
 
@@ -126,6 +132,7 @@ async function main(flags: Flags): Promise<void> {
           reportClient: fileBackedClient(flags.managementKubeconfig!),
           compile,
           coalesceMs: flags.coalesceMs,
+          localReportsNamespace: flags.localReportsNamespace,
           logger: runtime.logger,
           metrics,
         });
