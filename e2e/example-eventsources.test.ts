@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EventSource, KubeObject } from '@sveltos-ts/api';
-import { evaluateEventSource, groupByGVK, LuaRuntime } from '@sveltos-ts/evaluation';
+import { evaluateEventSource, groupByGVK, LuaSandbox } from '@sveltos-ts/evaluation';
 import {
   asStored,
   type ExampleObject,
@@ -14,19 +14,19 @@ import {
   testdataDocuments,
 } from '@sveltos-ts/testenv';
 
-let lua: LuaRuntime;
-before(async () => {
-  lua = await LuaRuntime.create();
+let sandbox: LuaSandbox;
+before(() => {
+  sandbox = new LuaSandbox();
 });
-after(() => lua.close());
+after(() => sandbox.close());
 
 /** An object as the agent's informer sees it: stored form, with a uid. */
 const live = (o: ExampleObject, extra: Record<string, unknown> = {}): KubeObject =>
   ({ ...asStored(o), ...extra, metadata: { ...o.metadata, uid: `uid-${o.metadata.name}` } }) as KubeObject;
 
-function matches(example: string, objects: KubeObject[]) {
+async function matches(example: string, objects: KubeObject[]) {
   const source = exampleObject(example, 'EventSource') as unknown as EventSource;
-  const result = evaluateEventSource(source, groupByGVK(objects), { lua });
+  const result = await evaluateEventSource(source, groupByGVK(objects), { sandbox });
   assert.deepEqual(result.errors, []);
   return result;
 }
@@ -34,17 +34,17 @@ const names = (r: { matchingResources: { namespace?: string; name?: string }[] }
   r.matchingResources.map((m) => (m.namespace ? `${m.namespace}/${m.name}` : m.name));
 
 describe('example EventSources', () => {
-  it('generated-settings: the labelled Deployment, collected whole', () => {
+  it('generated-settings: the labelled Deployment, collected whole', async () => {
     const deployment = exampleObject('generated-settings', 'Deployment');
     const unlabelled = structuredClone(deployment);
     unlabelled.metadata = { name: 'cart', namespace: 'shop' };
-    const r = matches('generated-settings', [live(deployment), live(unlabelled)]);
+    const r = await matches('generated-settings', [live(deployment), live(unlabelled)]);
     assert.deepEqual(names(r), ['shop/checkout']);
     assert.ok(r.resources, 'collectResources: the Deployment is sent');
   });
 
-  it('credentials-replication: the namespaces labelled credentials=required, references only', () => {
-    const r = matches(
+  it('credentials-replication: the namespaces labelled credentials=required, references only', async () => {
+    const r = await matches(
       'credentials-replication',
       exampleDocuments('credentials-replication', 'trigger.yaml').map((o) => live(o)),
     );
@@ -52,31 +52,31 @@ describe('example EventSources', () => {
     assert.equal(r.resources, undefined);
   });
 
-  it('network-policy-per-service: Services labelled network-policy=front', () => {
+  it('network-policy-per-service: Services labelled network-policy=front', async () => {
     const orders = exampleObject('network-policy-per-service', 'Service');
     const other = structuredClone(orders);
     other.metadata = { name: 'unlabelled', namespace: 'default' };
-    const r = matches('network-policy-per-service', [live(orders), live(other)]);
+    const r = await matches('network-policy-per-service', [live(orders), live(other)]);
     assert.deepEqual(names(r), ['default/orders']);
   });
 
-  it('ingress-for-https-services: Lua picks the Services of web with port 443 or 8443', () => {
+  it('ingress-for-https-services: Lua picks the Services of web with port 443 or 8443', async () => {
     const objects = exampleDocuments('ingress-for-https-services', 'trigger.yaml').map((o) => live(o));
     const elsewhere = structuredClone(exampleObject('ingress-for-https-services', 'Service', 'storefront'));
     elsewhere.metadata.namespace = 'staging';
-    const r = matches('ingress-for-https-services', [...objects, live(elsewhere)]);
+    const r = await matches('ingress-for-https-services', [...objects, live(elsewhere)]);
     assert.deepEqual(names(r), ['web/admin-api', 'web/storefront']);
   });
 
-  it('cross-cluster-service: a LoadBalancer Service only once it has an address', () => {
+  it('cross-cluster-service: a LoadBalancer Service only once it has an address', async () => {
     const service = exampleObject('cross-cluster-service', 'Service');
-    assert.deepEqual(names(matches('cross-cluster-service', [live(service)])), []);
+    assert.deepEqual(names(await matches('cross-cluster-service', [live(service)])), []);
     const withAddress = live(service, { status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } } });
-    assert.deepEqual(names(matches('cross-cluster-service', [withAddress])), ['default/inventory']);
+    assert.deepEqual(names(await matches('cross-cluster-service', [withAddress])), ['default/inventory']);
     const clusterIP = structuredClone(service);
     (clusterIP.spec as { type: string }).type = 'ClusterIP';
     const notLB = live(clusterIP, { status: { loadBalancer: { ingress: [{ ip: '10.0.0.1' }] } } });
-    assert.deepEqual(names(matches('cross-cluster-service', [notLB])), []);
+    assert.deepEqual(names(await matches('cross-cluster-service', [notLB])), []);
   });
 });
 
@@ -117,7 +117,7 @@ describe('example cluster-inventory-kubeconfigs: aggregatedSelection', () => {
       (a.metadata as { name: string }).name < (b.metadata as { name: string }).name ? -1 : 1,
     );
 
-  it('one delivery per (cluster with a kubeconfig, consumer namespace); the profile namespace by priority', () => {
+  it('one delivery per (cluster with a kubeconfig, consumer namespace); the profile namespace by priority', async () => {
     const capi = testdataDocuments('cluster-inventory-kubeconfigs', 'capi-cluster.yaml');
     const edgeSecret = asStored(capi.find((o) => o.kind === 'Secret')!) as unknown as {
       data: { value: string };
@@ -143,7 +143,7 @@ describe('example cluster-inventory-kubeconfigs: aggregatedSelection', () => {
       // not a consumer
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } },
     ] as KubeObject[];
-    const r = matches('cluster-inventory-kubeconfigs', objects);
+    const r = await matches('cluster-inventory-kubeconfigs', objects);
     assert.deepEqual(
       byName(r.matched as Record<string, unknown>[]),
       byName([
@@ -157,11 +157,11 @@ describe('example cluster-inventory-kubeconfigs: aggregatedSelection', () => {
     );
   });
 
-  it('no consumer namespace: no event', () => {
+  it('no consumer namespace: no event', async () => {
     const objects = testdataDocuments('cluster-inventory-kubeconfigs', 'capi-cluster.yaml').map((o) =>
       live(o),
     );
-    const r = matches('cluster-inventory-kubeconfigs', objects);
+    const r = await matches('cluster-inventory-kubeconfigs', objects);
     assert.deepEqual(r.matched, []);
     assert.deepEqual(r.matchingResources, []);
   });

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AddonControllerOptions, addAddonController } from '@sveltos-ts/addon-controller';
 import { type ClusterSummary, CONFIG_API_VERSION, crds, SveltosClusterKind } from '@sveltos-ts/api';
-import { LuaRuntime } from '@sveltos-ts/evaluation';
+import { LuaSandbox } from '@sveltos-ts/evaluation';
 import { addEventManager } from '@sveltos-ts/event-manager';
 import { type KubeObject, type Logger, RestClient, silentLogger } from '@sveltos-ts/kube';
 import { Manager } from '@sveltos-ts/runtime';
@@ -258,7 +258,7 @@ export async function startFleet(
   const fleet = new AgentFleet({
     registry: manager.clusters(),
     managementClient: mgmt,
-    compile: evaluationCompiler(await LuaRuntime.create()),
+    compile: evaluationCompiler(new LuaSandbox()),
     logger: logger.child({ component: 'sveltos-agent' }),
   });
   fleet.start();
@@ -280,19 +280,26 @@ export async function converge(
 ): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);
   for (;;) {
-    const present = await Promise.all(
-      expected.map(
-        async (r) =>
-          (await fleet
-            .client(r.cluster)
-            .getOrUndefined(r)
-            .catch(() => undefined)) !== undefined,
-      ),
+    // present, absent (the API server answered 404), or unknown: a failed GET proves nothing either way
+    const state = await Promise.all(
+      expected.map(async (r): Promise<boolean | Error> => {
+        try {
+          return (await fleet.client(r.cluster).getOrUndefined(r)) !== undefined;
+        } catch (error) {
+          return error as Error;
+        }
+      }),
     );
-    if (present.every((p) => p !== Boolean(options.gone))) return;
+    if (state.every((p) => p === !options.gone)) return;
     if (Date.now() > deadline) {
-      const missing = expected.filter((_, i) => present[i] === Boolean(options.gone));
-      const what = missing.map((r) => `${r.cluster} ${r.kind} ${r.namespace}/${r.name}`).join(', ');
+      const what = expected
+        .map((r, i) => ({ r, p: state[i]! }))
+        .filter(({ p }) => p !== !options.gone)
+        .map(
+          ({ r, p }) =>
+            `${r.cluster} ${r.kind} ${r.namespace}/${r.name}${p instanceof Error ? ` (unknown: ${p.message})` : ''}`,
+        )
+        .join(', ');
       throw new Error(
         `${options.gone ? 'still present' : 'missing'} after ${(options.timeoutMs ?? 90_000) / 1000} s: ${what}`,
       );

@@ -87,9 +87,13 @@ export function encodeEventReportResources(objects: readonly unknown[]): string 
 }
 
 /** Splits the decoded `spec.resources` text into objects. Accepts JSON objects separated by `---` lines (what
- * the agent writes, tolerant of `---` inside JSON strings) and falls back to a YAML stream. Empty pieces are
- * skipped. */
-export function parseEventReportResourcesText(text: string): Record<string, unknown>[] {
+ * the agent writes, tolerant of `---` inside JSON strings) and falls back to a YAML stream (at most 100
+ * aliases expanded, as kubectl's decoder). Empty pieces are skipped; with `strict`, a piece that is not a
+ * mapping is an error instead of being skipped. */
+export function parseEventReportResourcesText(
+  text: string,
+  options: { strict?: boolean } = {},
+): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   let i = 0;
   const skip = () => {
@@ -101,13 +105,13 @@ export function parseEventReportResourcesText(text: string): Record<string, unkn
   };
   skip();
   while (i < text.length) {
-    if (text[i] !== '{') return parseYamlStream(text);
+    if (text[i] !== '{') return parseYamlStream(text, options.strict === true);
     const end = jsonObjectEnd(text, i);
-    if (end < 0) return parseYamlStream(text);
+    if (end < 0) return parseYamlStream(text, options.strict === true);
     try {
       out.push(JSON.parse(text.slice(i, end)) as Record<string, unknown>);
     } catch {
-      return parseYamlStream(text);
+      return parseYamlStream(text, options.strict === true);
     }
     i = end;
     skip();
@@ -140,12 +144,16 @@ function jsonObjectEnd(text: string, start: number): number {
   return -1;
 }
 
-function parseYamlStream(text: string): Record<string, unknown>[] {
+function parseYamlStream(text: string, strict: boolean): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
+  let index = 0;
   for (const d of parseAllDocuments(text, { uniqueKeys: false })) {
     if (d.errors.length > 0) throw new Error(`EventReport resources: ${d.errors[0]?.message}`);
-    const v: unknown = d.toJS();
+    const v: unknown = d.toJS({ maxAliasCount: 100 });
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.push(v as Record<string, unknown>);
+    else if (strict && v !== null && v !== undefined)
+      throw new Error(`EventReport resources: document ${index} is not an object`);
+    index++;
   }
   return out;
 }

@@ -16,6 +16,7 @@ import {
   strMap,
   withProps,
 } from './schema.ts';
+import { validateValue } from './validate.ts';
 
 describe('schema builder', () => {
   it('objects list non-optional properties as required and keep declaration order', () => {
@@ -29,10 +30,25 @@ describe('schema builder', () => {
       },
       required: ['b'],
     });
-    // static type: b required, a and c optional
+    // static type: b required, a and c optional (tsc checks these lines: an error where none is expected,
+    // or none where one is, fails the type check of the suite)
     const v: Static<typeof s> = { b: 'x' };
     const w: Static<typeof s> = { b: 'x', a: 1, c: { k: 'v' } };
-    assert.ok(v && w);
+    // @ts-expect-error b is required
+    const missing: Static<typeof s> = { a: 1 };
+    // @ts-expect-error a is an integer
+    const wrongType: Static<typeof s> = { b: 'x', a: 'one' };
+    // and the emitted schema agrees with the static type at run time
+    assert.deepEqual(validateValue(s.props, v), []);
+    assert.deepEqual(validateValue(s.props, w), []);
+    assert.deepEqual(
+      validateValue(s.props, missing).map((e) => e.message),
+      ['b: Required value'],
+    );
+    assert.deepEqual(
+      validateValue(s.props, wrongType).map((e) => e.path),
+      ['a'],
+    );
   });
 
   it('emits Kubernetes extensions', () => {

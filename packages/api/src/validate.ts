@@ -3,6 +3,7 @@
 // dropped, x-kubernetes-int-or-string and x-kubernetes-preserve-unknown-fields are honoured, defaults are
 // applied on absent fields. CEL rules (x-kubernetes-validations) are NOT evaluated here: the API server does.
 
+import type { AnyKindDef } from './crd.ts';
 import { allKinds } from './kinds.ts';
 import type { JSONSchemaProps } from './schema.ts';
 
@@ -235,4 +236,276 @@ export function validate(object: unknown): FieldError[] {
 export function applyDefaults<T extends { apiVersion?: string; kind?: string }>(object: T): T {
   const schema = schemaFor(object.apiVersion ?? '', object.kind ?? '');
   return schema ? applyDefaultsTo(schema, object) : structuredClone(object);
+}
+
+// ---- whole objects, as the API server checks them on `kubectl apply` ---------------------------------------
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUALIFIED_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+
+/** Why `name` is not a DNS-1123 subdomain (object names), or undefined. */
+export function dnsSubdomainProblem(name: string): string | undefined {
+  if (name === '') return 'must not be empty';
+  if (name.length > 253) return 'must be no more than 253 characters';
+  if (!DNS1123_SUBDOMAIN.test(name))
+    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+  return undefined;
+}
+
+/** Why `name` is not a DNS-1123 label (namespaces), or undefined. */
+export function dnsLabelProblem(name: string): string | undefined {
+  if (name === '') return 'must not be empty';
+  if (name.length > 63) return 'must be no more than 63 characters';
+  if (!DNS1123_LABEL.test(name))
+    return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
+  return undefined;
+}
+
+/** Why `key` is not a qualified name (label and annotation keys: optional DNS-subdomain prefix and `/`). */
+export function qualifiedNameProblem(key: string): string | undefined {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (name === '') return 'name part must be non-empty';
+  if (name.length > 63) return 'name part must be no more than 63 characters';
+  if (!QUALIFIED_NAME.test(name))
+    return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  if (prefix !== undefined) {
+    const p = dnsSubdomainProblem(prefix);
+    if (p) return `prefix part ${p}`;
+  }
+  return undefined;
+}
+
+/** Why `value` is not a label value, or undefined. */
+export function labelValueProblem(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (value.length > 63) return 'must be no more than 63 characters';
+  if (!QUALIFIED_NAME.test(value))
+    return "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  return undefined;
+}
+
+/** ObjectMeta fields a client may send (the API server refuses others under strict field validation). */
+const OBJECT_META_FIELDS = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+]);
+const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+
+function stringMapErrors(
+  v: unknown,
+  path: string,
+  keyProblem: (k: string) => string | undefined,
+  valueProblem: ((v: string) => string | undefined) | undefined,
+  errors: FieldError[],
+): void {
+  if (v === undefined || v === null) return;
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    errors.push({
+      path,
+      type: 'type',
+      message: `${path}: Invalid value: ${show(v)}: must be of type object`,
+    });
+    return;
+  }
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const p = join(path, k);
+    const kp = keyProblem(k);
+    if (kp) errors.push({ path: p, type: 'invalid', message: `${path}: Invalid value: ${show(k)}: ${kp}` });
+    if (typeof x !== 'string') {
+      errors.push({
+        path: p,
+        type: 'type',
+        message: `${p}: Invalid value: ${show(x)}: must be of type string`,
+      });
+      continue;
+    }
+    const vp = valueProblem?.(x);
+    if (vp) errors.push({ path: p, type: 'invalid', message: `${p}: Invalid value: ${show(x)}: ${vp}` });
+  }
+}
+
+/** metav1.ObjectMeta as the API server validates it for an object of a kind (scope decides the namespace). */
+export function validateObjectMeta(meta: unknown, namespaced: boolean | undefined): FieldError[] {
+  const errors: FieldError[] = [];
+  if (meta === undefined || meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
+    errors.push({ path: 'metadata', type: 'required', message: 'metadata: Required value' });
+    return errors;
+  }
+  const m = meta as Record<string, unknown>;
+  for (const k of Object.keys(m)) {
+    if (!OBJECT_META_FIELDS.has(k)) {
+      const p = join('metadata', k);
+      errors.push({ path: p, type: 'unknown', message: `unknown field "${p}"` });
+    }
+  }
+  const str = (k: string): string | undefined => {
+    const v = m[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v;
+    errors.push({
+      path: `metadata.${k}`,
+      type: 'type',
+      message: `metadata.${k}: Invalid value: ${show(v)}: must be of type string`,
+    });
+    return undefined;
+  };
+  const name = str('name');
+  const generateName = str('generateName');
+  if (!name && !generateName) {
+    errors.push({
+      path: 'metadata.name',
+      type: 'required',
+      message: 'metadata.name: Required value: name or generateName is required',
+    });
+  } else if (name) {
+    const problem = dnsSubdomainProblem(name);
+    if (problem)
+      errors.push({
+        path: 'metadata.name',
+        type: 'invalid',
+        message: `metadata.name: Invalid value: ${show(name)}: ${problem}`,
+      });
+  }
+  const namespace = str('namespace');
+  if (namespace && namespaced !== false) {
+    const problem = dnsLabelProblem(namespace);
+    if (problem)
+      errors.push({
+        path: 'metadata.namespace',
+        type: 'invalid',
+        message: `metadata.namespace: Invalid value: ${show(namespace)}: ${problem}`,
+      });
+  }
+  stringMapErrors(m.labels, 'metadata.labels', qualifiedNameProblem, labelValueProblem, errors);
+  stringMapErrors(
+    m.annotations,
+    'metadata.annotations',
+    (k) => qualifiedNameProblem(k.toLowerCase()),
+    undefined,
+    errors,
+  );
+  if (m.annotations && typeof m.annotations === 'object') {
+    let size = 0;
+    for (const [k, v] of Object.entries(m.annotations))
+      size += k.length + (typeof v === 'string' ? v.length : 0);
+    if (size > MAX_ANNOTATIONS_BYTES)
+      errors.push({
+        path: 'metadata.annotations',
+        type: 'invalid',
+        message: `metadata.annotations: Too long: must have at most ${MAX_ANNOTATIONS_BYTES} bytes`,
+      });
+  }
+  if (m.finalizers !== undefined && m.finalizers !== null) {
+    if (!Array.isArray(m.finalizers) || m.finalizers.some((f) => typeof f !== 'string'))
+      errors.push({
+        path: 'metadata.finalizers',
+        type: 'type',
+        message: 'metadata.finalizers: must be a list of strings',
+      });
+  }
+  return errors;
+}
+
+/** Strings a JSON encoder cannot write as UTF-8 (lone surrogates: what decoding invalid UTF-8 can leave). */
+function malformedStrings(v: unknown, path: string, errors: FieldError[], depth = 0): void {
+  if (errors.length > 20 || depth > 200) return;
+  if (typeof v === 'string') {
+    if (!v.isWellFormed())
+      errors.push({ path, type: 'invalid', message: `${path || '<root>'}: Invalid value: not valid UTF-8` });
+    return;
+  }
+  if (v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => {
+      malformedStrings(x, `${path}[${i}]`, errors, depth + 1);
+    });
+    return;
+  }
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const p = join(path, k);
+    if (!k.isWellFormed())
+      errors.push({ path: p, type: 'invalid', message: `${p}: Invalid value: key is not valid UTF-8` });
+    malformedStrings(x, p, errors, depth + 1);
+  }
+}
+
+export interface ObjectValidationOptions {
+  /** The kinds the object may be (`allKinds` when not given). */
+  kinds?: readonly AnyKindDef[];
+  /** An object of a kind not among `kinds` (a Pod, a Service: built-in kinds whose schemas this package does
+   * not carry): refused (default), or checked for TypeMeta, ObjectMeta and UTF-8 only. */
+  otherKinds?: 'refuse' | 'metadata';
+}
+
+/**
+ * Validates an object the way `kubectl apply` (server-side, strict field validation) would have it checked:
+ * apiVersion and kind name a served version of a known kind, metadata is a valid ObjectMeta (known fields,
+ * a valid name, label and annotation syntax), every other top-level field and everything below follows the
+ * kind's CRD schema (unknown fields, required fields, types, enums, formats), strings are valid UTF-8.
+ * The CLI (input files), the agent (EventSource copies) and the planner (EventTriggers) all use this.
+ */
+export function validateObject(object: unknown, options: ObjectValidationOptions = {}): FieldError[] {
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) {
+    return [{ path: '', type: 'type', message: 'an object is required' }];
+  }
+  const o = object as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  if (typeof o.apiVersion !== 'string' || o.apiVersion === '')
+    errors.push({ path: 'apiVersion', type: 'required', message: 'apiVersion: Required value' });
+  if (typeof o.kind !== 'string' || o.kind === '')
+    errors.push({ path: 'kind', type: 'required', message: 'kind: Required value' });
+  if (errors.length > 0) return errors;
+  const apiVersion = o.apiVersion as string;
+  const kind = o.kind as string;
+  const kinds = options.kinds ?? allKinds;
+  const def = kinds.find((k) => k.kind === kind);
+  if (!def && options.otherKinds === 'metadata') {
+    errors.push(...validateObjectMeta(o.metadata, undefined));
+    malformedStrings(o, '', errors);
+    return errors;
+  }
+  if (!def) {
+    const expected = kinds.map((k) => k.kind).join(', ');
+    return [
+      {
+        path: 'kind',
+        type: 'invalid',
+        message: `kind: Unsupported value: ${show(kind)}: expected ${expected}`,
+      },
+    ];
+  }
+  if (!def.servedVersions.some((v) => `${def.group}/${v}` === apiVersion)) {
+    const served = def.servedVersions.map((v) => `${def.group}/${v}`).join(', ');
+    return [
+      {
+        path: 'apiVersion',
+        type: 'invalid',
+        message: `apiVersion: Unsupported value: ${show(apiVersion)}: no kind "${kind}" is served in version "${apiVersion}" (served: ${served})`,
+      },
+    ];
+  }
+  errors.push(...validateObjectMeta(o.metadata, def.namespaced));
+  // metadata was checked above (CRD schemas leave it untyped)
+  for (const e of validateValue(def.schema, o)) {
+    if (e.path === 'metadata' || e.path.startsWith('metadata.') || e.path.startsWith('metadata[')) continue;
+    errors.push(e);
+  }
+  malformedStrings(o, '', errors);
+  return errors;
 }

@@ -3,14 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import { decodeEventReportResources, type EventSource, type KubeObject } from '@sveltos-ts/api';
 import { EvaluationError } from './errors.ts';
 import { compileEventSource, evaluateEventSource } from './eventsource.ts';
-import { LuaRuntime } from './lua/runtime.ts';
 import { groupByGVK, PreparedObject } from './object.ts';
+import { LuaSandbox } from './sandbox/pool.ts';
 
-let lua: LuaRuntime;
-before(async () => {
-  lua = await LuaRuntime.create();
+let sandbox: LuaSandbox;
+before(() => {
+  sandbox = new LuaSandbox();
 });
-after(() => lua.close());
+after(() => sandbox.close());
 
 const es = (spec: EventSource['spec'], name = 'es'): EventSource =>
   ({
@@ -45,28 +45,34 @@ describe('filters', () => {
     }),
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'a', name: 'dep' } },
   ];
-  test('GVK, deletion, ordering by namespace then name', () => {
-    const r = evaluateEventSource(es({ resourceSelectors: [SERVICE] }), groupByGVK(objects));
+  test('GVK, deletion, ordering by namespace then name', async () => {
+    const r = await evaluateEventSource(es({ resourceSelectors: [SERVICE] }), groupByGVK(objects));
     assert.deepEqual(names(r), ['a/one', 'b/two']);
     assert.equal(r.ok, true);
     assert.equal(r.resources, undefined);
   });
-  test('namespace and name', () => {
+  test('namespace and name', async () => {
     assert.deepEqual(
       names(
-        evaluateEventSource(es({ resourceSelectors: [{ ...SERVICE, namespace: 'b' }] }), groupByGVK(objects)),
+        await evaluateEventSource(
+          es({ resourceSelectors: [{ ...SERVICE, namespace: 'b' }] }),
+          groupByGVK(objects),
+        ),
       ),
       ['b/two'],
     );
     assert.deepEqual(
       names(
-        evaluateEventSource(es({ resourceSelectors: [{ ...SERVICE, name: 'one' }] }), groupByGVK(objects)),
+        await evaluateEventSource(
+          es({ resourceSelectors: [{ ...SERVICE, name: 'one' }] }),
+          groupByGVK(objects),
+        ),
       ),
       ['a/one'],
     );
   });
-  test('labelFilters AND selector', () => {
-    const r = evaluateEventSource(
+  test('labelFilters AND selector', async () => {
+    const r = await evaluateEventSource(
       es({
         resourceSelectors: [
           {
@@ -80,16 +86,16 @@ describe('filters', () => {
     );
     assert.deepEqual(names(r), ['a/one']);
   });
-  test('selectors concatenate in spec order and duplicates are kept (upstream)', () => {
-    const r = evaluateEventSource(
+  test('selectors concatenate in spec order and duplicates are kept (upstream)', async () => {
+    const r = await evaluateEventSource(
       es({ resourceSelectors: [{ ...SERVICE, namespace: 'b' }, SERVICE] }),
       groupByGVK(objects),
     );
     assert.deepEqual(names(r), ['b/two', 'a/one', 'b/two']);
   });
-  test('cluster-scoped objects have no namespace in matchingResources', () => {
+  test('cluster-scoped objects have no namespace in matchingResources', async () => {
     const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } };
-    const r = evaluateEventSource(
+    const r = await evaluateEventSource(
       es({ resourceSelectors: [{ group: '', version: 'v1', kind: 'Namespace' }] }),
       groupByGVK([ns]),
     );
@@ -101,8 +107,8 @@ describe('CEL and Lua', () => {
   const objects = [svc('a', 'http'), svc('a', 'https', { spec: { ports: [{ port: 443 }] } })];
   const LUA_443 =
     'function evaluate() local hs = {matching = false} for _, p in ipairs(obj.spec.ports) do if p.port == 443 then hs.matching = true hs.message = obj.metadata.name .. " serves https" end end return hs end';
-  test('CEL: first true rule, erroring rules reported but not fatal', () => {
-    const r = evaluateEventSource(
+  test('CEL: first true rule, erroring rules reported but not fatal', async () => {
+    const r = await evaluateEventSource(
       es({
         resourceSelectors: [
           {
@@ -121,11 +127,11 @@ describe('CEL and Lua', () => {
     assert.equal(r.errors.length, 2);
     assert.ok(r.errors.every((e) => e.code === 'CEL_EVAL' && !e.fatal));
   });
-  test('Lua evaluate with messages', () => {
-    const r = evaluateEventSource(
+  test('Lua evaluate with messages', async () => {
+    const r = await evaluateEventSource(
       es({ resourceSelectors: [{ ...SERVICE, evaluate: LUA_443 }] }),
       groupByGVK(objects),
-      { lua },
+      { sandbox },
     );
     assert.deepEqual(names(r), ['a/https']);
     assert.deepEqual(
@@ -133,8 +139,8 @@ describe('CEL and Lua', () => {
       ['https serves https'],
     );
   });
-  test('CEL OR Lua: a true CEL rule matches without Lua; otherwise Lua decides', () => {
-    const r = evaluateEventSource(
+  test('CEL OR Lua: a true CEL rule matches without Lua; otherwise Lua decides', async () => {
+    const r = await evaluateEventSource(
       es({
         resourceSelectors: [
           {
@@ -145,14 +151,14 @@ describe('CEL and Lua', () => {
         ],
       }),
       groupByGVK(objects),
-      { lua },
+      { sandbox },
     );
     assert.deepEqual(names(r), ['a/http', 'a/https']);
   });
-  test('evaluateCEL: [] means no CEL', () => {
+  test('evaluateCEL: [] means no CEL', async () => {
     assert.deepEqual(
       names(
-        evaluateEventSource(
+        await evaluateEventSource(
           es({ resourceSelectors: [{ ...SERVICE, evaluateCEL: [] }] }),
           groupByGVK(objects),
         ),
@@ -160,15 +166,15 @@ describe('CEL and Lua', () => {
       ['a/http', 'a/https'],
     );
   });
-  test('a Lua error makes the evaluation incomplete (keep the last report) and names the object', () => {
-    const r = evaluateEventSource(
+  test('a Lua error makes the evaluation incomplete (keep the last report) and names the object', async () => {
+    const r = await evaluateEventSource(
       es({
         resourceSelectors: [
           { ...SERVICE, evaluate: 'function evaluate() return {matching = obj.status.x == 1} end' },
         ],
       }),
       groupByGVK(objects),
-      { lua },
+      { sandbox },
     );
     assert.equal(r.ok, false);
     assert.equal(r.errors.length, 2);
@@ -181,19 +187,18 @@ describe('CEL and Lua', () => {
       name: 'http',
     });
   });
-  test('Lua without a runtime is a clear error', () => {
-    assert.throws(
-      () => compileEventSource(es({ resourceSelectors: [{ ...SERVICE, evaluate: LUA_443 }] })),
+  test('Lua without a sandbox is a clear error', async () => {
+    await assert.rejects(
+      compileEventSource(es({ resourceSelectors: [{ ...SERVICE, evaluate: LUA_443 }] })),
       (e: unknown) => e instanceof EvaluationError && e.code === 'LUA_RUNTIME_MISSING',
     );
   });
-  test('a Lua syntax error fails compilation with the selector named', () => {
-    assert.throws(
-      () =>
-        compileEventSource(
-          es({ resourceSelectors: [SERVICE, { ...SERVICE, evaluate: 'function evaluate( end' }] }, 'broken'),
-          { lua },
-        ),
+  test('a Lua syntax error fails compilation with the selector named', async () => {
+    await assert.rejects(
+      compileEventSource(
+        es({ resourceSelectors: [SERVICE, { ...SERVICE, evaluate: 'function evaluate( end' }] }, 'broken'),
+        { sandbox },
+      ),
       (e: unknown) =>
         e instanceof EvaluationError &&
         e.code === 'LUA_SYNTAX' &&
@@ -204,8 +209,8 @@ describe('CEL and Lua', () => {
 
 describe('aggregatedSelection and report content', () => {
   const objects = [svc('a', 'x'), svc('a', 'y')];
-  test('aggregation replaces the matched list with what it returns (Lua round trip)', () => {
-    const r = evaluateEventSource(
+  test('aggregation replaces the matched list with what it returns (Lua round trip)', async () => {
+    const r = await evaluateEventSource(
       es({
         collectResources: true,
         resourceSelectors: [SERVICE],
@@ -213,14 +218,14 @@ describe('aggregatedSelection and report content', () => {
           'function evaluate() local out = {} for _, r in ipairs(resources) do if r.metadata.name == "y" then table.insert(out, r) end end return {resources = out, message = #resources .. " seen"} end',
       }),
       groupByGVK(objects),
-      { lua },
+      { sandbox },
     );
     assert.deepEqual(names(r), ['a/y']);
     assert.deepEqual(r.messages, [{ source: 'aggregatedSelection', message: '2 seen' }]);
     assert.deepEqual(decodeEventReportResources(r.resources), [svc('a', 'y')]);
   });
-  test('collectResources writes each object as JSON + "\\n---" (upstream bytes), only when something matches', () => {
-    const r = evaluateEventSource(
+  test('collectResources writes each object as JSON + "\\n---" (upstream bytes), only when something matches', async () => {
+    const r = await evaluateEventSource(
       es({ collectResources: true, resourceSelectors: [SERVICE] }),
       groupByGVK([svc('a', 'x')]),
     );
@@ -228,40 +233,80 @@ describe('aggregatedSelection and report content', () => {
       Buffer.from(r.resources!, 'base64').toString(),
       '{"apiVersion":"v1","kind":"Service","metadata":{"name":"x","namespace":"a"},"spec":{"ports":[{"port":80}]}}\n---',
     );
-    const none = evaluateEventSource(es({ collectResources: true, resourceSelectors: [SERVICE] }), new Map());
+    const none = await evaluateEventSource(
+      es({ collectResources: true, resourceSelectors: [SERVICE] }),
+      new Map(),
+    );
     assert.deepEqual(none.matchingResources, []);
     assert.equal(none.resources, undefined);
   });
-  test('an aggregation error is fatal', () => {
-    const r = evaluateEventSource(
+  test('an aggregation error is fatal', async () => {
+    const r = await evaluateEventSource(
       es({
         resourceSelectors: [SERVICE],
         aggregatedSelection: 'function evaluate() return {resources = {{name = "no kind"}}} end',
       }),
       groupByGVK(objects),
-      { lua },
+      { sandbox },
     );
     assert.equal(r.ok, false);
     assert.equal(r.errors[0]!.code, 'LUA_RESULT');
   });
+  test('a selected resource without apiVersion, kind or metadata.name is refused (the agent could not report it)', async () => {
+    for (const [resource, problem] of [
+      ['{kind = "Service", metadata = {name = "s"}}', 'has no apiVersion'],
+      ['{apiVersion = "v1", kind = "Service", metadata = {namespace = "a"}}', 'has no metadata.name'],
+    ] as const) {
+      const r = await evaluateEventSource(
+        es({
+          resourceSelectors: [SERVICE],
+          aggregatedSelection: `function evaluate() return {resources = {${resource}}} end`,
+        }),
+        groupByGVK(objects),
+        { sandbox },
+      );
+      assert.equal(r.ok, false);
+      assert.equal(r.errors[0]!.code, 'LUA_RESULT');
+      assert.match(r.errors[0]!.message, new RegExp(`resources\\[1\\] ${problem}`));
+    }
+  });
+  test('synthetic resources that name themselves are reported', async () => {
+    const r = await evaluateEventSource(
+      es({
+        resourceSelectors: [SERVICE],
+        aggregatedSelection:
+          'function evaluate() return {resources = {{apiVersion = "example.io/v1", kind = "Pair", metadata = {name = "x-y"}}}} end',
+      }),
+      groupByGVK(objects),
+      { sandbox },
+    );
+    assert.deepEqual(r.matchingResources, [{ apiVersion: 'example.io/v1', kind: 'Pair', name: 'x-y' }]);
+  });
 });
 
 describe('incremental use', () => {
-  test('one selector on one object, reusing a compiled EventSource and a prepared object', () => {
-    const compiled = compileEventSource(
+  test('a batch of objects over several selectors, reusing a compiled EventSource and a prepared object', async () => {
+    const compiled = await compileEventSource(
       es({
         resourceSelectors: [
           { ...SERVICE, evaluate: 'function evaluate() return {matching = obj.metadata.name == "x"} end' },
           { ...SERVICE, evaluateCEL: [{ name: 'y', rule: 'resource.metadata.name == "y"' }] },
         ],
       }),
-      { lua },
+      { sandbox },
     );
     const x = new PreparedObject(svc('a', 'x'));
-    assert.equal(compiled.selectors[0]!.evaluate(x).matched, true);
-    assert.equal(compiled.selectors[0]!.evaluate(x).decidedBy, 'lua');
-    assert.equal(compiled.selectors[1]!.evaluate(x).matched, false);
-    assert.equal(compiled.selectors[1]!.evaluate(svc('a', 'y')).celRule, 'y');
+    const [lx, cx, cy, ly] = await compiled.evaluateObjects([
+      { selector: 0, object: x },
+      { selector: 1, object: x },
+      { selector: 1, object: svc('a', 'y') },
+      { selector: 0, object: svc('a', 'y') },
+    ]);
+    assert.equal(lx!.matched, true);
+    assert.equal(lx!.decidedBy, 'lua');
+    assert.equal(cx!.matched, false);
+    assert.equal(cy!.celRule, 'y');
+    assert.deepEqual([ly!.matched, ly!.decidedBy], [false, 'lua']);
     assert.deepEqual(compiled.gvks, [SERVICE]);
     x.release();
     compiled.release();
@@ -269,6 +314,55 @@ describe('incremental use', () => {
 });
 
 describe('bad EventSources', () => {
+  // what the API server would refuse (the CRD schema) is refused before anything is compiled
+  const invalid: [string, unknown, RegExp][] = [
+    [
+      'selector without kind',
+      { resourceSelectors: [{ group: '', version: 'v1' }] },
+      /resourceSelectors\[0\]\.kind: Required value/,
+    ],
+    [
+      'selectors not a list',
+      { resourceSelectors: { kind: 'x' } },
+      /spec\.resourceSelectors: Invalid value: .*must be of type array/,
+    ],
+    [
+      'unknown label operation',
+      {
+        resourceSelectors: [{ ...SERVICE, labelFilters: [{ key: 'a', operation: 'Contains', value: 'x' }] }],
+      },
+      /operation: Unsupported value: "Contains"/,
+    ],
+    [
+      'collectResources not a boolean',
+      { collectResources: 'yes' },
+      /collectResources: Invalid value: "yes": must be of type boolean/,
+    ],
+    ['misspelt field', { resourceSelector: [SERVICE] }, /unknown field "spec\.resourceSelector"/],
+    [
+      'matchLabels as a string',
+      { resourceSelectors: [{ ...SERVICE, selector: { matchLabels: 'a=b' } }] },
+      /matchLabels: Invalid value: "a=b": must be of type object/,
+    ],
+  ];
+  for (const [name, spec, match] of invalid) {
+    test(`schema: ${name}`, async () =>
+      assert.rejects(
+        compileEventSource(es(spec as EventSource['spec'])),
+        (e: unknown) =>
+          e instanceof EvaluationError && e.code === 'INVALID_EVENTSOURCE' && match.test(e.message),
+      ));
+  }
+  test('schema: a wrong apiVersion', async () =>
+    assert.rejects(
+      compileEventSource({
+        ...es({}),
+        apiVersion: 'lib.projectsveltos.io/v1alpha1',
+      } as unknown as EventSource),
+      /no kind "EventSource" is served in version "lib\.projectsveltos\.io\/v1alpha1"/,
+    ));
+
+  // without the schema check (an object built in code), the compiler's own checks still hold
   const bad: [string, unknown, string, RegExp][] = [
     [
       'selector without kind',
@@ -293,11 +387,10 @@ describe('bad EventSources', () => {
     ],
   ];
   for (const [name, spec, code, match] of bad) {
-    test(name, () =>
-      assert.throws(
-        () => compileEventSource(es(spec as EventSource['spec'])),
+    test(`compiler: ${name}`, async () =>
+      assert.rejects(
+        compileEventSource(es(spec as EventSource['spec']), { validate: false }),
         (e: unknown) => e instanceof EvaluationError && e.code === code && match.test(e.message),
-      ),
-    );
+      ));
   }
 });

@@ -19,9 +19,9 @@ import {
 import { type CELIssue, CompiledCEL, DEFAULT_CEL_COST_LIMIT } from './cel.ts';
 import { EvaluationError, type EvaluationErrorCode } from './errors.ts';
 import { compileLabelFilters, compileLabelSelector, type LabelPredicate } from './labels.ts';
+import { type GVK, gvkKey, matchingResourceOf, type PreparedObject, prepare } from './object.ts';
 import { type LuaSandbox, SandboxInterrupted, type SandboxSource } from './sandbox/pool.ts';
 import type { AggregateResult, Call, CallResult, EachResult, ScriptSource } from './sandbox/protocol.ts';
-import { type GVK, gvkKey, matchingResourceOf, type PreparedObject, prepare } from './object.ts';
 import { validateEventSource } from './validate.ts';
 
 export interface CompileOptions {
@@ -81,6 +81,9 @@ export interface EventSourceEvaluation extends ReportContent {
   matched: UncheckedObject[];
   messages: EvaluationMessage[];
   errors: EvaluationIssue[];
+  /** Every (selector, object) decision of the evaluation, in evaluation order (selector by selector, objects
+   * by namespace and name), before aggregatedSelection. */
+  verdicts: { selector: number; object: UncheckedObject; verdict: SelectorVerdict }[];
 }
 
 /** What aggregatedSelection selected, checked as the agent reports it. */
@@ -155,7 +158,9 @@ export class CompiledSelector {
       invalid(`${this.where}.evaluateCEL: must be a list of {name, rule}`);
     }
     // `evaluateCEL: []` means no CEL (the len() > 0 reading of upstream)
-    this.cel = sel.evaluateCEL?.length ? new CompiledCEL(sel.evaluateCEL, this.where, celCostLimit) : undefined;
+    this.cel = sel.evaluateCEL?.length
+      ? new CompiledCEL(sel.evaluateCEL, this.where, celCostLimit)
+      : undefined;
     const evaluate = str('evaluate', false);
     if (evaluate.trim() !== '') {
       this.luaScript = scripts.length;
@@ -414,26 +419,44 @@ export class CompiledEventSource {
     verdicts.forEach((v, i) => {
       const { selector, object } = items[i]!;
       for (const issue of v.issues) {
-        errors.push({ code: issue.code, message: issue.message, fatal: false, selector, resource: object.ref });
+        errors.push({
+          code: issue.code,
+          message: issue.message,
+          fatal: false,
+          selector,
+          resource: object.ref,
+        });
       }
       if (v.error) {
-        errors.push({ code: v.error.code, message: v.error.message, fatal: true, selector, resource: object.ref });
+        errors.push({
+          code: v.error.code,
+          message: v.error.message,
+          fatal: true,
+          selector,
+          resource: object.ref,
+        });
       }
-      if (v.message) messages.push({ source: 'evaluate', selector, resource: object.ref, message: v.message });
+      if (v.message)
+        messages.push({ source: 'evaluate', selector, resource: object.ref, message: v.message });
       if (v.matched) survivors.push(object);
     });
     const ok = !errors.some((e) => e.fatal);
+    const decided = verdicts.map((verdict, i) => ({
+      selector: items[i]!.selector,
+      object: items[i]!.object.raw,
+      verdict,
+    }));
     let matched: UncheckedObject[] = survivors.map((s) => s.raw);
     if (ok && this.aggregationScript !== undefined) {
       const r = await this.aggregate(survivors);
       if (!r.ok) {
         errors.push({ code: r.error.code, message: r.error.message, fatal: true });
-        return { ok: false, matched: [], matchingResources: [], messages, errors };
+        return { ok: false, matched: [], matchingResources: [], messages, errors, verdicts: decided };
       }
       matched = r.resources;
       if (r.message) messages.push({ source: 'aggregatedSelection', message: r.message });
     }
-    return { ok, matched, ...this.report(matched), messages, errors };
+    return { ok, matched, ...this.report(matched), messages, errors, verdicts: decided };
   }
 
   /** Frees the EventSource's Lua state in the sandbox. */

@@ -1,9 +1,17 @@
-// @sveltos-ts/evaluation: the agent's pure decision core. EventSource filters, CEL and sandboxed Lua
-// (wasmoon), aggregatedSelection and EventReport content. No I/O.
+// @sveltos-ts/evaluation: the agent's decision core. EventSource validation and filters, CEL (with a cost
+// limit), Lua in a sandbox of worker threads (wasmoon, one Lua state per EventSource, a watchdog),
+// aggregatedSelection and EventReport content. The agent and `sveltosctl eventsource test` share it.
 
-export { type CELIssue, type CELOutcome, CompiledCEL, toCELValue } from './cel.ts';
+export {
+  type CELIssue,
+  type CELOutcome,
+  CompiledCEL,
+  DEFAULT_CEL_COST_LIMIT,
+  toCELValue,
+} from './cel.ts';
 export { EvaluationError, type EvaluationErrorCode, isEvaluationError } from './errors.ts';
 export {
+  type AggregationOutcome,
   CompiledEventSource,
   CompiledSelector,
   type CompileOptions,
@@ -14,6 +22,7 @@ export {
   type EventSourceEvaluation,
   evaluateEventSource,
   type ReportContent,
+  reportableProblem,
   reportContent,
   type SelectorVerdict,
 } from './eventsource.ts';
@@ -21,6 +30,7 @@ export { compileLabelFilters, compileLabelSelector, type LabelPredicate } from '
 export {
   DEFAULT_LUA_LIMITS,
   type LuaAggregateResult,
+  LuaHost,
   type LuaLimits,
   type LuaMatchResult,
   type LuaObject,
@@ -36,3 +46,5 @@ export {
   PreparedObject,
   prepare,
 } from './object.ts';
+export { LuaSandbox, SandboxInterrupted, type SandboxOptions, SandboxSource } from './sandbox/pool.ts';
+export { validateEventSource } from './validate.ts';

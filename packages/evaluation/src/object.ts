@@ -1,9 +1,8 @@
-// A Kubernetes object prepared for evaluation: its identity and labels read once, and its CEL and Lua forms
-// built lazily and cached, so several EventSources (and re-evaluations) share one conversion.
+// A Kubernetes object prepared for evaluation: its identity and labels read once, and its CEL form built
+// lazily and cached, so several EventSources (and re-evaluations) share one conversion.
 
 import { type ObjectReference, splitApiVersion, type UncheckedObject } from '@sveltos-ts/api';
 import { toCELValue } from './cel.ts';
-import type { LuaObject, LuaRuntime } from './lua/runtime.ts';
 
 export interface GVK {
   group: string;
@@ -60,7 +59,6 @@ export class PreparedObject {
   /** metadata.deletionTimestamp is set: the object counts as gone. */
   readonly deleting: boolean;
   private celValue: unknown;
-  private luaObject: { runtime: LuaRuntime; object: LuaObject } | undefined;
 
   constructor(raw: UncheckedObject) {
     this.raw = raw;
@@ -80,18 +78,9 @@ export class PreparedObject {
     return this.celValue;
   }
 
-  /** The object marshalled into `runtime` for `uses` script calls (marshalled on first request). */
-  lua(runtime: LuaRuntime, uses = Number.POSITIVE_INFINITY): LuaObject {
-    if (this.luaObject?.runtime !== runtime || this.luaObject.object.remaining <= 0) {
-      this.luaObject = { runtime, object: runtime.marshal(this.raw, uses) };
-    }
-    return this.luaObject.object;
-  }
-
-  /** Frees the Lua form if some declared uses were not consumed. */
+  /** Drops the cached CEL form. */
   release(): void {
-    if (this.luaObject) this.luaObject.runtime.releaseObject(this.luaObject.object);
-    this.luaObject = undefined;
+    this.celValue = undefined;
   }
 
   get ref(): ObjectReference {

@@ -18,6 +18,20 @@ const ns = 'crash';
 const et = 'crash-trigger';
 const es = 'crash-source';
 
+/** The test's randomness, seeded so that a failing run can be replayed: CRASH_TEST_SEED=<seed> (the seed is in
+ * the test's name). mulberry32. */
+const seed = Number(process.env.CRASH_TEST_SEED ?? 20260101);
+const random = (() => {
+  let a = seed >>> 0;
+  return (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+})();
+
 const service = (i: number) => ({
   apiVersion: 'v1',
   kind: 'Service',
@@ -90,25 +104,25 @@ describe('crash convergence (SIGKILL during a burst, 20 times)', () => {
     await env?.stop();
   });
 
-  it('converges to exactly the desired ClusterProfiles and ConfigMaps', async () => {
+  it(`converges to exactly the desired ClusterProfiles and ConfigMaps (CRASH_TEST_SEED=${seed})`, async () => {
     let final: number[] = [];
     let writing = true;
     const writer = (async () => {
       while (writing) {
-        final = Array.from({ length: 40 }, (_, i) => i).filter(() => Math.random() < 0.5);
+        final = Array.from({ length: 40 }, (_, i) => i).filter(() => random() < 0.5);
         await writeReport(admin, {
           clusterNamespace: ns,
           clusterName: 'wl',
           eventSource: es,
           resources: final.map(service),
         });
-        await sleep(Math.random() * 100);
+        await sleep(random() * 100);
       }
     })();
     for (let round = 0; round < 20; round++) {
       await kill();
       startChild();
-      await sleep(300 + Math.random() * 1200);
+      await sleep(300 + random() * 1200);
     }
     writing = false;
     await writer;

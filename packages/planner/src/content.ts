@@ -1,10 +1,10 @@
 // The event content of a report: which objects the planner renders for.
 
 import {
-  decodeEventReportResources,
   EVENT_SOURCE_NAME_LABEL,
   type EventReport,
   type ObjectReference,
+  parseEventReportResourcesText,
 } from '@sveltos-ts/api';
 import { PlanError } from './errors.ts';
 import type { EventItem } from './render.ts';
@@ -35,32 +35,78 @@ function parseCloudEvent(raw: string | Record<string, unknown>, i: number): Reco
   return v as Record<string, unknown>;
 }
 
+const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** base64 as Go's encoding/json decodes []byte (standard alphabet, padded), then the text as UTF-8: what
+ * does not decode is refused instead of being read as garbage. */
+function decodeBase64Text(b64: string, what: string): string {
+  const compact = b64.replace(/[\r\n]/g, '');
+  if (compact.length % 4 !== 0 || !STRICT_BASE64.test(compact)) {
+    throw new PlanError('INVALID_INPUT', `${what} is not valid base64`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(compact, 'base64'));
+  } catch {
+    throw new PlanError('INVALID_INPUT', `${what} is not valid UTF-8 once decoded`);
+  }
+}
+
+/** Each collected resource must be an object that names itself (apiVersion, kind, metadata.name), as the
+ * agent writes it: anything else is a broken or forged report. */
+function checkResources(resources: unknown[]): Record<string, unknown>[] {
+  resources.forEach((r, i) => {
+    const problem = resourceProblem(r);
+    if (problem) {
+      throw new PlanError('INVALID_INPUT', `EventReport spec.resources[${i}] ${problem}`);
+    }
+  });
+  return resources as Record<string, unknown>[];
+}
+
+function resourceProblem(r: unknown): string | undefined {
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) return 'is not an object';
+  const o = r as { apiVersion?: unknown; kind?: unknown; metadata?: unknown };
+  if (typeof o.apiVersion !== 'string' || o.apiVersion === '') return 'has no apiVersion';
+  if (typeof o.kind !== 'string' || o.kind === '') return 'has no kind';
+  if (o.metadata === null || typeof o.metadata !== 'object' || Array.isArray(o.metadata))
+    return 'has no metadata';
+  const m = o.metadata as { name?: unknown; namespace?: unknown };
+  if (typeof m.name !== 'string' || m.name === '') return 'has no metadata.name';
+  if (m.namespace !== undefined && typeof m.namespace !== 'string')
+    return 'has a metadata.namespace that is not a string';
+  return undefined;
+}
+
 /** Decodes an EventReport (base64 resources and CloudEvents) or normalises already decoded content. */
 export function decodeContent(report: EventReport | EventContent): DecodedContent {
   if (!isReport(report)) {
     return {
       eventSourceName: report.eventSourceName,
       matchingResources: report.matchingResources ?? [],
-      resources: report.resources ?? [],
+      resources: checkResources(report.resources ?? []),
       cloudEvents: (report.cloudEvents ?? []).map(parseCloudEvent),
     };
   }
   const spec = report.spec;
   let resources: Record<string, unknown>[];
-  try {
-    resources = decodeEventReportResources(spec.resources);
-  } catch (e) {
-    throw new PlanError(
-      'INVALID_INPUT',
-      `EventReport spec.resources cannot be decoded: ${(e as Error).message}`,
-    );
-  }
+  if (spec.resources) {
+    const text = decodeBase64Text(spec.resources, 'EventReport spec.resources');
+    try {
+      resources = parseEventReportResourcesText(text, { strict: true });
+    } catch (e) {
+      throw new PlanError(
+        'INVALID_INPUT',
+        `EventReport spec.resources cannot be decoded: ${(e as Error).message}`,
+      );
+    }
+    checkResources(resources);
+  } else resources = [];
   return {
     eventSourceName: report.metadata.labels?.[EVENT_SOURCE_NAME_LABEL] ?? spec.eventSourceName,
     matchingResources: spec.matchingResources ?? [],
     resources,
     cloudEvents: (spec.cloudEvents ?? []).map((b64, i) =>
-      parseCloudEvent(Buffer.from(b64, 'base64').toString('utf8'), i),
+      parseCloudEvent(decodeBase64Text(b64, `EventReport spec.cloudEvents[${i}]`), i),
     ),
   };
 }

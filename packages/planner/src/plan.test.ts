@@ -1277,6 +1277,101 @@ describe('bad input', () => {
     );
   });
 
+  it('EventReport resources that decode to garbage are refused, naming the problem', () => {
+    const report = (resources: string) =>
+      ({
+        apiVersion: 'lib.projectsveltos.io/v1beta1',
+        kind: 'EventReport',
+        metadata: { name: 'r', namespace: 'default' },
+        spec: {
+          clusterNamespace: 'default',
+          clusterName: 'workload',
+          clusterType: 'Sveltos',
+          eventSourceName: 'es',
+          resources,
+        },
+      }) as EventReport;
+    const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+    const cases: [string, string, RegExp][] = [
+      ['not base64', 'not base64!', /spec\.resources is not valid base64/],
+      [
+        'bytes that are not UTF-8',
+        b64(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])),
+        /not valid UTF-8 once decoded/,
+      ],
+      ['a YAML scalar', b64('just some text'), /document 0 is not an object/],
+      [
+        'an object without kind',
+        b64('{"apiVersion":"v1","metadata":{"name":"x"}}\n---'),
+        /spec\.resources\[0\] has no kind/,
+      ],
+      [
+        'an object without a name',
+        b64(
+          '{"apiVersion":"v1","kind":"Service","metadata":{"name":"a"}}\n---{"apiVersion":"v1","kind":"Service","metadata":{}}\n---',
+        ),
+        /spec\.resources\[1\] has no metadata\.name/,
+      ],
+      [
+        'an alias bomb in the YAML form',
+        b64(
+          `a: &a [x,x,x,x,x,x,x,x,x,x]\n${'bcdefghij'
+            .split('')
+            .map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(',')}]`)
+            .join('\n')}\n`,
+        ),
+        /Excessive alias count/,
+      ],
+    ];
+    for (const [name, resources, match] of cases) {
+      rejects(() => run({ eventTrigger: trigger({}), report: report(resources) }), 'INVALID_INPUT', match);
+      assert.ok(name);
+    }
+  });
+
+  it('a rendered destinationCluster that is not a valid cluster name or namespace is refused', () => {
+    const dest = (namespace: string, name: string) =>
+      trigger({
+        oneForEvent: true,
+        destinationCluster: {
+          apiVersion: 'lib.projectsveltos.io/v1beta1',
+          kind: 'SveltosCluster',
+          namespace,
+          name,
+        },
+      });
+    const report = collected([service('a', 'ns1')]);
+    rejects(
+      () => run({ eventTrigger: dest('ns1', '{{ "Bad_Name" }}'), report }),
+      'INVALID_NAME',
+      /name "Bad_Name"/,
+    );
+    rejects(
+      () => run({ eventTrigger: dest('{{ .Resource.metadata.name }}.{{ "x" }}', 'x'), report }),
+      'INVALID_NAME',
+      /namespace "a\.x"/,
+    );
+    rejects(() => run({ eventTrigger: dest('', 'x'), report }), 'INVALID_NAME', /namespace ""/);
+  });
+
+  it('an EventTrigger the API server would refuse is refused (the CRD schema)', () => {
+    rejects(
+      () =>
+        run({
+          eventTrigger: { ...trigger({}), spec: { ...trigger({}).spec, oneForEvnt: true } as never },
+          report: twoServices(),
+        }),
+      'INVALID_INPUT',
+      /EventTrigger et is invalid: unknown field "spec\.oneForEvnt"/,
+    );
+    rejects(
+      () =>
+        run({ eventTrigger: trigger({ sourceClusterSelector: 'env=fv' as never }), report: twoServices() }),
+      'INVALID_INPUT',
+      /spec\.sourceClusterSelector: Invalid value: "env=fv": must be of type object/,
+    );
+  });
+
   it('a name source returning an invalid name is refused', () => {
     rejects(
       () =>

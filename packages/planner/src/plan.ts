@@ -8,12 +8,15 @@ import {
   CONFIG_API_VERSION,
   clusterRef,
   clusterTypeOf,
+  dnsLabelProblem,
+  dnsSubdomainProblem,
   EVENT_TRIGGER_CE_SOURCE_LABEL,
   EVENT_TRIGGER_CE_SUBJECT_LABEL,
   EVENT_TRIGGER_EVENT_REPORT_NAME_LABEL,
   EVENT_TRIGGER_EVENT_SOURCE_NAME_LABEL,
   EVENT_TRIGGER_FROM_GENERATOR_LABEL,
   type EventTrigger,
+  EventTriggerKind,
   type EventTriggerSpec,
   type GeneratorReference,
   type HelmChart,
@@ -27,6 +30,7 @@ import {
   TEMPLATE_ANNOTATION,
   type TemplateResourceRef,
   type ValueFrom,
+  validateObject,
 } from '@sveltos-ts/api';
 import { type DecodedContent, decodeContent, eventItems } from './content.ts';
 import { PlanError, type PlanWarning } from './errors.ts';
@@ -86,6 +90,13 @@ function triggerName(et: EventTrigger): string {
   if (name === '') throw new PlanError('INVALID_INPUT', 'the EventTrigger needs metadata.name');
   if (typeof et.spec?.eventSourceName !== 'string') {
     throw new PlanError('INVALID_INPUT', `EventTrigger ${name} has no spec.eventSourceName`);
+  }
+  // what the API server would refuse is refused here too (the CRD's schema, as `kubectl apply` checks it)
+  const errors = validateObject(et, { kinds: [EventTriggerKind] });
+  if (errors.length > 0) {
+    const shown = errors.slice(0, 10).map((e) => e.message);
+    if (errors.length > shown.length) shown.push(`and ${errors.length - shown.length} more`);
+    throw new PlanError('INVALID_INPUT', `EventTrigger ${name} is invalid: ${shown.join('; ')}`);
   }
   return name;
 }
@@ -473,6 +484,20 @@ class Planner {
         throw new PlanError(
           'INVALID_INPUT',
           `renders to ${JSON.stringify(ref)}, which is not a SveltosCluster or Cluster API Cluster reference`,
+          'spec.destinationCluster',
+        );
+      }
+      // clusters are namespaced objects: a reference needs a valid namespace and name
+      const nameProblem = dnsSubdomainProblem(ref.name);
+      const namespaceProblem = dnsLabelProblem(ref.namespace ?? '');
+      if (nameProblem || namespaceProblem) {
+        throw new PlanError(
+          'INVALID_NAME',
+          `renders to ${JSON.stringify(ref)}: ${
+            nameProblem
+              ? `name ${JSON.stringify(ref.name)} ${nameProblem}`
+              : `namespace ${JSON.stringify(ref.namespace ?? '')} ${namespaceProblem}`
+          }`,
           'spec.destinationCluster',
         );
       }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEPLOYED_BY_SVELTOS_ANNOTATION,
   decodeEventReportResources,
@@ -8,7 +7,7 @@ import {
   EventSourceKind,
   eventReportName,
 } from '@sveltos-ts/api';
-import { LuaRuntime } from '@sveltos-ts/evaluation';
+import { LuaSandbox } from '@sveltos-ts/evaluation';
 import { type KubeObject, RestClient } from '@sveltos-ts/kube';
 import { eventually, sharedTestEnv, type TestEnv } from '@sveltos-ts/testenv';
 import { AGENT_PROBLEM_ANNOTATION, SveltosAgent } from './agent.ts';
@@ -26,7 +25,7 @@ let env: TestEnv;
 let mgmt: RestClient;
 let managed: RestClient;
 let agentReports: RestClient;
-let lua: LuaRuntime;
+let lua: LuaSandbox;
 
 function eventSource(
   name: string,
@@ -106,7 +105,8 @@ describe('sveltos-agent against real clusters', () => {
       ],
     });
     agentReports = new RestClient(credentials.kubeConfig());
-    lua = await LuaRuntime.create();
+    // soft limits out of reach: a long script is stopped by the sandbox's watchdog, as a C call would be
+    lua = new LuaSandbox({ limits: { timeoutMs: 600_000, maxInstructions: 1e15 }, hardTimeoutMs: 1000 });
     agent = newAgent();
   });
   after(() => agent.stop());
@@ -192,6 +192,38 @@ describe('sveltos-agent against real clusters', () => {
     await reportMatching(source, ['lua-b']);
   });
 
+  it('a script the sandbox has to stop costs its EventSource a timeout, reported as such; others carry on', async () => {
+    const stuck = `stuck-${suffix}`;
+    await managed.create(service('stuck-svc', { kind: 'stuck' }));
+    await managed.create(
+      eventSource(stuck, { labelFilters: [{ key: 'kind', operation: 'Equal', value: 'stuck' }] }),
+    );
+    const good = await reportMatching(stuck, ['stuck-svc']);
+    await managed.apply(
+      eventSource(stuck, {
+        labelFilters: [{ key: 'kind', operation: 'Equal', value: 'stuck' }],
+        evaluate:
+          'function evaluate() local x = 0 for i = 1, 1e12 do x = x + i end return {matching = true} end',
+      }),
+      { fieldManager: 'test' },
+    );
+    // another EventSource over the same objects, created while the first one is stuck
+    const healthy = `unstuck-${suffix}`;
+    await managed.create(
+      eventSource(healthy, { labelFilters: [{ key: 'kind', operation: 'Equal', value: 'stuck' }] }),
+    );
+    await reportMatching(healthy, ['stuck-svc']);
+    const annotated = await eventually('the timeout on the report', async () => {
+      const report = await mgmt.getOrUndefined<Report>(reportRef(stuck));
+      return report?.metadata.annotations?.[AGENT_PROBLEM_ANNOTATION] ? report : undefined;
+    });
+    assert.match(
+      annotated.metadata.annotations![AGENT_PROBLEM_ANNOTATION]!,
+      /stopped by the sandbox watchdog.*\[LUA_TIMEOUT\] \(object /,
+    );
+    assert.deepEqual(annotated.spec, good.spec, 'the last good content stays');
+  });
+
   it('a broken EventSource is reported and keeps its last good report; others keep working', async () => {
     const broken = `broken-${suffix}`;
     await managed.create(service('steady', { kind: 'broken' }));
@@ -248,10 +280,11 @@ describe('sveltos-agent against real clusters', () => {
     const before = await reportMatching(source, ['survivor']);
     await agent.stop();
     agent = newAgent();
-    await eventually('the new agent to sync', async () =>
-      agent.synced() && agent.status().length > 0 ? true : undefined,
+    // the new agent has reconciled the EventSource once it knows what the management cluster holds (it
+    // compares before writing): only then can "nothing was written" be observed
+    await eventually('the new agent to reconcile the EventSource', async () =>
+      agent.synced() && agent.status().find((s) => s.eventSource === source)?.reported ? true : undefined,
     );
-    await sleep(500);
     const after = await mgmt.get<Report>(reportRef(source));
     assert.equal(
       after.metadata.resourceVersion,
@@ -315,7 +348,15 @@ describe('sveltos-agent against real clusters', () => {
     const manual = eventSource(source, {});
     delete manual.metadata.annotations;
     await managed.create(manual);
-    await sleep(500);
+    // a deployed EventSource created after it: once its report exists, the agent has seen both (EventSource
+    // events arrive in order), so the manual one's absence is a decision, not a delay
+    const marker = `after-manual-${suffix}`;
+    await managed.create(eventSource(marker, { labelFilters: [{ key: 'none', operation: 'Has' }] }));
+    await reportMatching(marker, []);
     assert.equal(await mgmt.getOrUndefined(reportRef(source)), undefined);
+    assert.equal(
+      agent.status().some((s) => s.eventSource === source),
+      false,
+    );
   });
 });

@@ -1,53 +1,33 @@
-import { CompiledEventSource, type LuaRuntime } from '@sveltos-ts/evaluation';
+import { compileEventSource, type LuaSandbox } from '@sveltos-ts/evaluation';
 import type { KubeObject } from '@sveltos-ts/kube';
 import type { CompileSource } from './source.ts';
 
-function isReportable(object: {
-  apiVersion?: unknown;
-  kind?: unknown;
-  metadata?: { name?: unknown };
-}): object is KubeObject {
-  return (
-    typeof object.apiVersion === 'string' &&
-    typeof object.kind === 'string' &&
-    typeof object.metadata?.name === 'string' &&
-    object.metadata.name !== ''
-  );
-}
-
-/** Binds the agent to `@sveltos-ts/evaluation`: one Lua runtime shared by every EventSource of the agent. */
-export function evaluationCompiler(lua: LuaRuntime): CompileSource {
-  return (eventSource) => {
-    const compiled = new CompiledEventSource(eventSource, { lua });
+/** Binds the agent to `@sveltos-ts/evaluation`: every EventSource is validated against the CRD schema and
+ * compiled; its Lua runs in `sandbox` (worker threads under a watchdog, one Lua state per EventSource). */
+export function evaluationCompiler(sandbox: LuaSandbox): CompileSource {
+  return async (eventSource) => {
+    const compiled = await compileEventSource(eventSource, { sandbox });
     return {
       selectors: compiled.selectors.map((selector) => selector.gvk),
       collectResources: compiled.collectResources,
-      aggregated: compiled.aggregation !== undefined,
-      matches(selectorIndex, object) {
-        const verdict = compiled.selectors[selectorIndex]!.evaluate(object);
-        const issue = verdict.issues.map((i) => i.message).join('; ');
-        return {
-          matched: verdict.matched,
-          ...(issue ? { issue } : {}),
-          ...(verdict.error ? { error: verdict.error.message } : {}),
-        };
-      },
-      aggregate(objects) {
-        let result: ReturnType<CompiledEventSource['aggregate']>;
-        try {
-          result = compiled.aggregate(objects);
-        } catch (error) {
-          return { objects: [], error: (error as Error).message };
-        }
-        // scripts may build synthetic resources: each must still say what it is to be reported
-        const reportable = result.resources.filter(isReportable);
-        if (reportable.length !== result.resources.length) {
+      aggregated: compiled.aggregated,
+      async evaluate(items) {
+        const verdicts = await compiled.evaluateObjects(items);
+        return verdicts.map((verdict) => {
+          const issue = verdict.issues.map((i) => i.message).join('; ');
           return {
-            objects: [],
-            error: `EventSource "${compiled.name}" aggregatedSelection returned a resource without apiVersion, kind and metadata.name`,
+            matched: verdict.matched,
+            ...(issue ? { issue } : {}),
+            ...(verdict.error ? { error: `${verdict.error.message} [${verdict.error.code}]` } : {}),
+            ...(verdict.error?.code === 'LUA_INTERRUPTED' ? { retry: true } : {}),
           };
-        }
-        return { objects: reportable, message: result.message };
+        });
+      },
+      async aggregate(objects) {
+        const result = await compiled.aggregate(objects);
+        if (!result.ok) return { objects: [], error: `${result.error.message} [${result.error.code}]` };
+        // checked by the evaluation: every resource has apiVersion, kind and metadata.name
+        return { objects: result.resources as KubeObject[], message: result.message };
       },
       report: (matched) => compiled.report(matched),
       release: () => compiled.release(),

@@ -7,7 +7,7 @@ import {
   SveltosClusterKind,
 } from '@sveltos-ts/api';
 import { ClusterRegistry } from '@sveltos-ts/clusters';
-import { LuaRuntime } from '@sveltos-ts/evaluation';
+import { LuaSandbox } from '@sveltos-ts/evaluation';
 import { type KubeObject, RestClient } from '@sveltos-ts/kube';
 import { eventually, sharedTestEnv } from '@sveltos-ts/testenv';
 import { evaluationCompiler } from './evaluator.ts';
@@ -52,7 +52,7 @@ describe('AgentFleet: agents hosted in the management cluster', () => {
     fleet = new AgentFleet({
       registry,
       managementClient: mgmt,
-      compile: evaluationCompiler(await LuaRuntime.create()),
+      compile: evaluationCompiler(new LuaSandbox()),
       accepts: (cluster) => cluster.namespace === clusterNamespace,
     });
     fleet.start();

@@ -10,14 +10,14 @@ import {
   EventSourceKind,
   eventReportName,
 } from '@sveltos-ts/api';
-import { LuaRuntime } from '@sveltos-ts/evaluation';
-import { type KubeObject, RestClient } from '@sveltos-ts/kube';
+import { LuaSandbox } from '@sveltos-ts/evaluation';
+import { type KubeObject, type Logger, RestClient } from '@sveltos-ts/kube';
 import { eventually, TestEnv } from '@sveltos-ts/testenv';
 import { SveltosAgent } from './agent.ts';
 import { evaluationCompiler } from './evaluator.ts';
 
 let env: TestEnv;
-let lua: LuaRuntime;
+let lua: LuaSandbox;
 
 const eventSource: KubeObject = {
   apiVersion: EventSourceKind.apiVersion,
@@ -60,7 +60,7 @@ describe('sveltos-agent under failures', () => {
     const edge = new RestClient(env.cluster('edge').kubeConfig());
     await edge.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } });
     await edge.create(eventSource);
-    lua = await LuaRuntime.create();
+    lua = new LuaSandbox();
   });
   after(() => env.stop());
 
@@ -120,18 +120,31 @@ describe('sveltos-agent under failures', () => {
       .catch(() => {});
     const ownCredentials = await agentCredentials('liar-ns');
     // an agent told to speak for a cluster in victim-ns, holding credentials for liar-ns only
+    // the agent's log shows its attempts: a failed (refused) write is the barrier after which "nothing was
+    // written" can be observed
+    const refusals: string[] = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn(message, fields) {
+        if (message.startsWith('reconcile failed')) refusals.push(String(fields?.error ?? ''));
+      },
+      error() {},
+      child: () => logger,
+    };
     const liar = new SveltosAgent({
       cluster: { namespace: 'victim-ns', name: 'victim', type: 'Sveltos' },
       managedClient: new RestClient(env.cluster('edge').kubeConfig()),
       reportClient: () => ownCredentials,
       compile: evaluationCompiler(lua),
+      logger,
     });
     liar.start();
     try {
-      await eventually('the agent to sync', async () =>
-        liar.synced() && liar.status().length > 0 ? true : undefined,
+      await eventually('the agent to try to write and be refused twice', async () =>
+        refusals.length >= 2 ? true : undefined,
       );
-      await sleep(1_500);
+      assert.match(refusals[0]!, /forbidden|Forbidden|403/);
       const victims = await mgmt.list(EventReportKind.apiVersion, EventReportKind.kind, {
         namespace: 'victim-ns',
       });

@@ -58,6 +58,26 @@ describe('sveltosctl eventsource test: harness directories', () => {
       /failure: matching\.yaml: v1\/Service default\/plain should match but does not \(decided by lua in resourceSelectors\[0\]\)/,
     );
   });
+  test('a CEL rule that does not parse fails the case and is shown', () => {
+    const r = sveltosctl('eventsource', 'test', 'failing/cel-parse');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^FAIL \. \(EventSource "cel-parse"\)$/m);
+    assert.match(
+      r.stdout,
+      /error: EventSource "cel-parse" resourceSelectors\[0\]\.evaluateCEL\[1\] \(broken\): .+ \[CEL_PARSE\]/,
+    );
+  });
+  test('aggregatedSelection must return exactly the objects matching.yaml lists, each one reportable', () => {
+    const invented = sveltosctl('eventsource', 'test', 'failing/aggregated-invented');
+    assert.equal(invented.code, 1, invented.stdout + invented.stderr);
+    assert.match(
+      invented.stdout,
+      /failure: aggregatedSelection: the result holds v1\/Service default\/invented, which matching\.yaml does not list/,
+    );
+    const noName = sveltosctl('eventsource', 'test', 'failing/aggregated-no-name');
+    assert.equal(noName.code, 1, noName.stdout + noName.stderr);
+    assert.match(noName.stdout, /failure: aggregatedSelection: .*resources\[1\] has no metadata\.name/);
+  });
   test('--output json', () => {
     const r = sveltosctl('eventsource', 'test', 'harness/cel', '--output', 'json');
     assert.equal(r.code, 0, r.stderr);
@@ -145,7 +165,29 @@ describe('sveltosctl eventsource test: bad input exits 2', () => {
     [
       'unknown operation in labelFilters',
       ['bad/unknown-operation'],
-      /labelFilters\[0\]: unknown operation "Contains" \(expected Equal, Different, Has or DoesNotHave\) \[INVALID_LABEL_FILTER\]/,
+      /spec\.resourceSelectors\[0\]\.labelFilters\[0\]\.operation: Unsupported value: "Contains": supported values: "Equal", "Different", "Has", "DoesNotHave" \[INVALID_EVENTSOURCE\]/,
+    ],
+    // what the API server would refuse, the CLI refuses (the CRD's schema, strict field validation)
+    [
+      'a misspelt field',
+      ['bad/misspelt-field'],
+      /unknown field "spec\.resourceSelector" \[INVALID_EVENTSOURCE\]/,
+    ],
+    [
+      'a version that is not served',
+      ['bad/wrong-apiversion'],
+      /no kind "EventSource" is served in version "lib\.projectsveltos\.io\/v1alpha2"/,
+    ],
+    [
+      'matchLabels given as a string',
+      ['bad/string-matchlabels'],
+      /spec\.resourceSelectors\[0\]\.selector\.matchLabels: Invalid value: "app=web": must be of type object/,
+    ],
+    ['a missing required field', ['bad/missing-kind'], /spec\.resourceSelectors\[0\]\.kind: Required value/],
+    [
+      'a fixture the API server would refuse',
+      ['bad/invalid-fixture'],
+      /matching\.yaml: document 0 \(Service web\) would be refused by the API server: unknown field "metadata\.annotation"; metadata\.labels: Invalid value: "bad key!"/,
     ],
     [
       'not an EventSource',
@@ -182,6 +224,68 @@ describe('sveltosctl eventsource test: bad input exits 2', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('input that is not valid UTF-8, too large, or an alias bomb', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sveltosctl-'));
+    try {
+      const es = (name: string) =>
+        `apiVersion: lib.projectsveltos.io/v1beta1\nkind: EventSource\nmetadata:\n  name: ${name}\nspec:\n  resourceSelectors:\n    - {group: "", version: v1, kind: Service}\n`;
+      writeFileSync(join(dir, 'es.yaml'), es('ok'));
+      // a Latin-1 "é" in a label value
+      writeFileSync(
+        join(dir, 'latin1.yaml'),
+        Buffer.concat([
+          Buffer.from('apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n    a: caf'),
+          Buffer.from([0xe9]),
+          Buffer.from('\n'),
+        ]),
+      );
+      let r = sveltosctl(
+        'eventsource',
+        'test',
+        '--eventsource',
+        join(dir, 'es.yaml'),
+        '--resources',
+        join(dir, 'latin1.yaml'),
+      );
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /latin1\.yaml:6: not valid UTF-8 \(byte \d+: 0xe9\)/);
+      writeFileSync(
+        join(dir, 'bomb.yaml'),
+        `apiVersion: v1\nkind: Service\nmetadata: {name: web}\nx: &a [y, y, y, y, y, y, y, y, y, y]\n${'abcdefgh'
+          .split('')
+          .map(
+            (c, i) =>
+              `${c}${c}: &${c}${c} [${Array(10)
+                .fill(i === 0 ? '*a' : `*${'abcdefgh'[i - 1]!.repeat(2)}`)
+                .join(', ')}]`,
+          )
+          .join('\n')}\n`,
+      );
+      r = sveltosctl(
+        'eventsource',
+        'test',
+        '--eventsource',
+        join(dir, 'es.yaml'),
+        '--resources',
+        join(dir, 'bomb.yaml'),
+      );
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /bomb\.yaml:\d+: invalid YAML: Excessive alias count/);
+      writeFileSync(join(dir, 'huge.yaml'), Buffer.alloc(17 * 1024 * 1024, 0x20));
+      r = sveltosctl(
+        'eventsource',
+        'test',
+        '--eventsource',
+        join(dir, 'huge.yaml'),
+        '--resources',
+        join(dir, 'es.yaml'),
+      );
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /huge\.yaml: the file is 17825792 bytes, more than the 16777216 bytes accepted/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   test('unknown command', () => {
     const r = sveltosctl('eventsource', 'frob');
     assert.equal(r.code, 2);
@@ -192,7 +296,7 @@ describe('sveltosctl eventsource test: bad input exits 2', () => {
     assert.equal(r.code, 2);
     const out = JSON.parse(r.stdout) as { error: { code: string; message: string } };
     assert.equal(out.error.code, 'INVALID_EVENTSOURCE');
-    assert.match(out.error.message, /unknown operation "Contains"/);
+    assert.match(out.error.message, /Unsupported value: "Contains"/);
   });
   test('--help exits 0', () => {
     const r = sveltosctl('eventsource', 'test', '--help');

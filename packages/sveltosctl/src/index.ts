@@ -12,5 +12,5 @@ export {
   renderTable,
 } from './addons/table.ts';
 export { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './errors.ts';
-export { decideObject, findCases, runAdhoc, runCase } from './eventsource/harness.ts';
+export { findCases, runAdhoc, runCase } from './eventsource/harness.ts';
 export { run } from './program.ts';

@@ -31,7 +31,8 @@ export class BudgetExceeded extends Error {
   readonly kind: BudgetKind;
   readonly limit: number;
   constructor(kind: BudgetKind, limit: number, what?: string) {
-    const unit = kind === 'steps' ? 'steps' : kind === 'size' ? 'characters/elements' : 'characters of output';
+    const unit =
+      kind === 'steps' ? 'steps' : kind === 'size' ? 'characters/elements' : 'characters of output';
     super(
       `${what ? `${what}: ` : ''}template exceeded its ${kind} budget of ${limit} ${unit} (the template is too expensive to render)`,
     );

@@ -1,5 +1,5 @@
 // Go's fmt printing rules (Sprint, Sprintln, Sprintf, %v of composites) over the value model.
-import { checkSize, chargeSteps } from './budget.ts';
+import { chargeSteps, checkSize } from './budget.ts';
 import { formatTime } from './time.ts';
 import {
   GoInt,

@@ -1,3 +1,4 @@
+export { DEFAULT_TEMPLATE_LIMITS, type TemplateLimits } from './budget.ts';
 export {
   type AddonData,
   addonData,
@@ -11,7 +12,6 @@ export {
   objectReference,
   parseJSON,
 } from './data.ts';
-export { DEFAULT_TEMPLATE_LIMITS, type TemplateLimits } from './budget.ts';
 export { FuncError, TemplateError, type TemplateErrorCode } from './errors.ts';
 export type { MissingKey } from './exec.ts';
 export type { CallContext, FuncDef, FuncMap, ParamType } from './functypes.ts';

@@ -1,6 +1,6 @@
 // Sprig's crypto and random helpers. Certificate generation and bcrypt are not provided (they are
 // listed in docs/template-deviations.md); calling them fails with a clear execution error.
-import { checkSize, chargeSteps } from './budget.ts';
+
 import {
   createCipheriv,
   createDecipheriv,
@@ -12,6 +12,7 @@ import {
   scryptSync,
 } from 'node:crypto';
 import { b64Alphabet, decodeBase } from './base-encoding.ts';
+import { chargeSteps, checkSize } from './budget.ts';
 import { fromBytes, toBytes } from './bytes.ts';
 import { FuncError } from './errors.ts';
 import { def, type FuncDef } from './functypes.ts';

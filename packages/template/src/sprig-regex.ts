@@ -3,7 +3,7 @@
 // no backtracking, whatever the expression), with Go's error messages, FindAll / Split / replacement-template
 // semantics.
 import { RE2JS, RE2JSSyntaxException } from 're2js';
-import { checkSize, chargeSteps } from './budget.ts';
+import { chargeSteps, checkSize } from './budget.ts';
 import { FuncError } from './errors.ts';
 import { goQuote } from './fmt.ts';
 import { def, type FuncDef } from './functypes.ts';
@@ -622,7 +622,14 @@ export function regexFuncs(): Map<string, FuncDef> {
   });
   variants('regexFind', ['string', 'string'], (c, [, s]) => findAll(c, str(s), 1)[0]?.groups[0] ?? '');
   variants('regexReplaceAll', ['string', 'string', 'string'], (c, [, s, repl]) =>
-    replaceAll(c, str(s), ((parts) => (x: Match) => expand(parts, x, c.names))(parseExpand(str(repl)))),
+    replaceAll(
+      c,
+      str(s),
+      (
+        (parts) => (x: Match) =>
+          expand(parts, x, c.names)
+      )(parseExpand(str(repl))),
+    ),
   );
   variants('regexReplaceAllLiteral', ['string', 'string', 'string'], (c, [, s, repl]) =>
     replaceAll(c, str(s), () => str(repl)),

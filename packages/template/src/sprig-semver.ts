@@ -208,7 +208,8 @@ function satisfies(constraint: string, version: string): boolean {
   const groups = rewriteRange(constraint)
     .split('||')
     .map((segment) => {
-      if (!validConstraintRe.matcher(segment).find()) throw new SemverError(`improper constraint: ${segment}`);
+      if (!validConstraintRe.matcher(segment).find())
+        throw new SemverError(`improper constraint: ${segment}`);
       const found = allMatches(findConstraintRe, segment).map((m) => m[0]!);
       return (found.length > 0 ? found : [segment]).map((t) => parseBound(t.trim()));
     });

@@ -1,7 +1,8 @@
 // biome-ignore-all lint/suspicious/noControlCharactersInRegex: Go byte/rune classes are matched literally
 // Sprig's word-case, wrapping, random-string and URL helpers.
-import { checkSize } from './budget.ts';
+
 import { randomInt } from 'node:crypto';
+import { checkSize } from './budget.ts';
 import { FuncError } from './errors.ts';
 import { def, type FuncDef } from './functypes.ts';
 import type { Value } from './value.ts';

@@ -3,8 +3,8 @@
 // Go parameter types are declared so that argument checks match Go's (`expected int; got int64`).
 import { createHash } from 'node:crypto';
 import { b32Alphabet, b64Alphabet, decodeBase } from './base-encoding.ts';
+import { chargeSteps, checkSize } from './budget.ts';
 import { byteLen, byteSlice, fromBytes, toBytes } from './bytes.ts';
-import { checkSize, chargeSteps } from './budget.ts';
 import { deepCopy, deepEqual, isEmpty, sprintV, strval, toFloat64, toInt, toInt64 } from './convert.ts';
 import { FuncError } from './errors.ts';
 import { compareBytes, goQuote } from './fmt.ts';

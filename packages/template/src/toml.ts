@@ -1,6 +1,7 @@
 // TOML for toToml/fromToml with BurntSushi/toml's output layout.
-import { chargeSize, chargeSteps } from './budget.ts';
+
 import { parse as parseToml, TomlDate } from 'smol-toml';
+import { chargeSize, chargeSteps } from './budget.ts';
 import { compareBytes, goQuote } from './fmt.ts';
 import { formatTime } from './time.ts';
 import { GoInt, GoMap, GoTime, goInt, type Value } from './value.ts';

@@ -1,8 +1,9 @@
 // YAML as Sveltos produces and reads it: sigs.k8s.io/yaml (JSON -> yaml.v2 emitter, 2-space indent,
 // folded long lines) for toYaml/copy, gopkg.in/yaml.v3 (4-space indent) for the event-manager helpers,
 // and fromYaml decoding (YAML 1.1 scalars -> JSON -> float64 numbers).
-import { chargeSize, chargeSteps } from './budget.ts';
+
 import { Alias, isMap, isScalar, isSeq, parseAllDocuments, type Scalar, type Node as YamlNode } from 'yaml';
+import { chargeSize, chargeSteps } from './budget.ts';
 import { toValidUTF8 } from './bytes.ts';
 import { parseIntBase0 } from './convert.ts';
 import { formatFloatJSON, formatFloatShortest } from './fmt.ts';

@@ -627,7 +627,16 @@ for (const [group, cases] of [
   ['result-shape edge cases', edges],
 ] as const) {
   describe(`compat file: ${group}`, () => {
-    test('case count', () => assert.equal(cases.length, group === 'real corpus' ? 24 : 22));
+    test('case ids are unique (a repeated id would hide a case) and both outcomes are covered', () => {
+      const ids = cases.map((c) => c.name);
+      assert.deepEqual(
+        ids.filter((id, i) => ids.indexOf(id) !== i),
+        [],
+      );
+      const kinds = new Set(cases.map((c) => Object.keys(c.expect)[0]));
+      assert.ok(kinds.has('error'), `${group}: no failing script`);
+      assert.ok(kinds.has(group === 'real corpus' ? 'matching' : 'resources'), `${group}: no result case`);
+    });
     for (const c of cases) {
       test(c.name, () => {
         if ('error' in c.expect) {

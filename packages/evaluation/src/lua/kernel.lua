@@ -12,7 +12,7 @@ local math_type, floor, ceil, huge, tointeger = math.type, math.floor, math.ceil
 local sformat, sfind, ssub, sbyte, schar, sgsub, sgmatch, slower, srep, smatch =
   string.format, string.find, string.sub, string.byte, string.char, string.gsub, string.gmatch, string.lower,
   string.rep, string.match
-local tconcat, tunpack, tsort = table.concat, table.unpack, table.sort
+local tconcat, tunpack, tsort, tpack = table.concat, table.unpack, table.sort, table.pack
 local sethook, setupvalue, getinfo = debug.sethook, debug.setupvalue, debug.getinfo
 local collect = collectgarbage
 
@@ -275,7 +275,7 @@ end
 -- a call whose worst case is small (estimated from the subject's length and the pattern's quantifiers) runs
 -- on the C matcher; any other runs on the matcher below, a port of Lua 5.4's lstrlib.c that counts its
 -- steps (and, being Lua, is also under the call's instruction and time budget).
-local PATTERN_STEPS = 10000000 -- matching steps one call may take on the Lua matcher
+local PATTERN_STEPS = 200000 -- matching steps one call may take on the Lua matcher
 local C_PATTERN_COST = 10000000 -- worst-case estimate under which the C matcher is used
 local C_PLAIN_COST = 100000000 -- the same for plain (memchr/memcmp) searches
 local MAXCCALLS = 200
@@ -685,7 +685,23 @@ local function plainFind(s, sub, init)
   return luaFind(s, escapePattern(sub), init, true)
 end
 
-local function safeFind(s, p, init, plain)
+-- Errors of a pattern call read as if the user's script had called the C function: the position is the
+-- script's line (not the kernel's), whichever matcher ran.
+local OWN_ERRORS = { 'malformed pattern', 'pattern too complex', 'invalid capture index', 'invalid pattern capture',
+  "missing '[' after", 'unfinished capture', 'too many captures', "invalid use of '%'", 'invalid replacement value',
+  'bad argument' }
+local function raise(e)
+  if type(e) == 'string' then
+    local rest = smatch(e, '^kernel:%d+: (.*)$')
+    if rest then error(rest, 3) end
+    for _, prefix in ipairs(OWN_ERRORS) do
+      if ssub(e, 1, #prefix) == prefix then error(e, 3) end
+    end
+  end
+  error(e, 0)
+end
+
+local function findImpl(s, p, init, plain)
   local i = intArg(init, 1)
   if not isStrArg(s) or not isStrArg(p) or i == nil then return sfind(s, p, init, plain) end
   s, p = tostring(s), tostring(p)
@@ -694,7 +710,7 @@ local function safeFind(s, p, init, plain)
   return luaFind(s, p, i, true)
 end
 
-local function safeMatch(s, p, init)
+local function matchImpl(s, p, init)
   local i = intArg(init, 1)
   if not isStrArg(s) or not isStrArg(p) or i == nil then return smatch(s, p, init) end
   s, p = tostring(s), tostring(p)
@@ -702,15 +718,20 @@ local function safeMatch(s, p, init)
   return luaFind(s, p, i, false)
 end
 
-local function safeGmatch(s, p, init)
+local function gmatchImpl(s, p, init)
   local i = intArg(init, 1)
   if not isStrArg(s) or not isStrArg(p) or i == nil then return sgmatch(s, p, init) end
   s, p = tostring(s), tostring(p)
   if not forceLuaPatterns and patternCost(p, #s, true) <= C_PATTERN_COST then return sgmatch(s, p, i) end
-  return luaGmatch(s, p, i)
+  local iter = luaGmatch(s, p, i)
+  return function()
+    local r = tpack(pcall(iter))
+    if r[1] then return tunpack(r, 2, r.n) end
+    raise(r[2])
+  end
 end
 
-local function safeGsub(s, p, repl, maxN)
+local function gsubImpl(s, p, repl, maxN)
   local tr = type(repl)
   local n = intArg(maxN, nil)
   if not isStrArg(s) or not isStrArg(p) or (maxN ~= nil and n == nil)
@@ -720,6 +741,27 @@ local function safeGsub(s, p, repl, maxN)
   s, p = tostring(s), tostring(p)
   if not forceLuaPatterns and patternCost(p, #s, sbyte(p, 1) ~= 94) <= C_PATTERN_COST then return sgsub(s, p, repl, n) end
   return luaGsub(s, p, repl, n)
+end
+
+local function safeFind(...)
+  local r = tpack(pcall(findImpl, ...))
+  if r[1] then return tunpack(r, 2, r.n) end
+  raise(r[2])
+end
+local function safeMatch(...)
+  local r = tpack(pcall(matchImpl, ...))
+  if r[1] then return tunpack(r, 2, r.n) end
+  raise(r[2])
+end
+local function safeGmatch(...)
+  local r = tpack(pcall(gmatchImpl, ...))
+  if r[1] then return tunpack(r, 2, r.n) end
+  raise(r[2])
+end
+local function safeGsub(...)
+  local r = tpack(pcall(gsubImpl, ...))
+  if r[1] then return tunpack(r, 2, r.n) end
+  raise(r[2])
 end
 
 -- ---- string helpers ----------------------------------------------------------------------------------------
@@ -834,8 +876,11 @@ stringLib.gmatch = safeGmatch
 stringLib.gsub = safeGsub
 stringLib.gfind = safeGmatch
 stringLib.rep = function(s, n, sep)
-  local total = #tostring(s) * (tonumber(n) or 0) + #tostring(sep or '') * ((tonumber(n) or 1) - 1)
+  local count = tonumber(n) or 0
+  local total = #tostring(s) * count + #tostring(sep or '') * (count - 1)
   if total > MAX_STRING then error('string.rep: result of ' .. total .. ' bytes exceeds the ' .. MAX_STRING .. ' byte limit', 2) end
+  -- empty pieces repeated very often: C would loop that many times to build an empty string
+  if count > MAX_STRING then return '' end
   return srep(s, n, sep)
 end
 stringLib.split = plainSplit
@@ -888,7 +933,7 @@ local osLib = { time = os.time, date = os.date, clock = os.clock, difftime = os.
 local function copyLib(src) local t = {}; for k, v in next, src do t[k] = v end; return t end
 
 -- A Lua-level hook is registered per thread: coroutines created by a script get the call's hook too.
-local cocreate, coresume, tpack = coroutine.create, coroutine.resume, table.pack
+local cocreate, coresume = coroutine.create, coroutine.resume
 local hooked = false
 local coroutineLib = copyLib(coroutine)
 coroutineLib.create = function(f)

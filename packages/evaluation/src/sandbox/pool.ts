@@ -103,7 +103,8 @@ export class LuaSandbox {
 
   constructor(options: SandboxOptions = {}) {
     this.limits = { ...DEFAULT_LUA_LIMITS, ...options.limits };
-    this.hardTimeoutMs = options.hardTimeoutMs ?? this.limits.timeoutMs + Math.max(1000, this.limits.timeoutMs);
+    this.hardTimeoutMs =
+      options.hardTimeoutMs ?? this.limits.timeoutMs + Math.max(1000, this.limits.timeoutMs);
     this.maxWorkers = Math.max(1, options.maxWorkers ?? Math.min(4, Math.max(2, availableParallelism())));
     this.workerHeapMb = options.workerHeapMb ?? 256;
     this.recycleHeapBytes = options.recycleHeapBytes ?? 512 * 1024 * 1024;
@@ -139,7 +140,8 @@ export class LuaSandbox {
   /** Stops every worker; requests in flight fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new EvaluationError('LUA_SANDBOX', 'the sandbox was closed'));
+    for (const p of this.queue.splice(0))
+      p.reject(new EvaluationError('LUA_SANDBOX', 'the sandbox was closed'));
     await Promise.all([...this.workers].map((w) => this.kill(w, 'closed')));
   }
 
@@ -168,6 +170,11 @@ export class LuaSandbox {
   private dispatch(): void {
     for (let i = 0; i < this.queue.length; i++) {
       const p = this.queue[i]!;
+      if (p.source.released) {
+        this.queue.splice(i--, 1);
+        p.reject(new EvaluationError('LUA_SANDBOX', 'the EventSource was released'));
+        continue;
+      }
       if (p.source.busy) continue;
       const idle = this.workers.filter((w) => !w.current && !w.dead && !w.retire);
       let w = idle.find((x) => p.source.loadedIn.has(x)) ?? idle[0];
@@ -192,9 +199,6 @@ export class LuaSandbox {
     const worker = new Worker(workerEntry(), {
       workerData: init,
       resourceLimits: { maxOldGenerationSizeMb: this.workerHeapMb, maxYoungGenerationSizeMb: 16 },
-      // the worker's output is not ours to show (scripts cannot print; a crash is reported as an error)
-      stdout: true,
-      stderr: true,
     });
     const w: SandboxWorker = {
       worker,
@@ -206,8 +210,8 @@ export class LuaSandbox {
       lastProgressAt: 0,
       watchdog: undefined,
     };
-    worker.stdout.resume();
-    worker.stderr.resume();
+    // an idle worker does not keep the process alive (one with a request in flight does)
+    worker.unref();
     worker.on('message', (msg: Response) => this.onMessage(w, msg));
     worker.on('error', (e: Error & { code?: string }) => {
       const memory = e.code === 'ERR_WORKER_OUT_OF_MEMORY';
@@ -230,6 +234,7 @@ export class LuaSandbox {
 
   private start(w: SandboxWorker, p: Pending): void {
     w.current = p;
+    w.worker.ref();
     p.source.busy = true;
     const loaded = p.source.loadedIn.has(w);
     w.worker.postMessage({
@@ -291,6 +296,7 @@ export class LuaSandbox {
   }
 
   private finish(w: SandboxWorker): void {
+    if (w.current && !w.dead) w.worker.unref();
     if (w.watchdog) clearInterval(w.watchdog);
     w.watchdog = undefined;
     if (w.current) w.current.source.busy = false;
@@ -307,10 +313,13 @@ export class LuaSandbox {
     this.dispatch();
   }
 
-  private async kill(w: SandboxWorker, _why: string): Promise<void> {
+  private async kill(w: SandboxWorker, why: string): Promise<void> {
     if (w.dead) return;
-    w.dead = true;
+    // a request still in flight (the sandbox is closing) fails instead of waiting forever
+    const p = w.current;
     this.finish(w);
+    w.dead = true;
+    p?.reject(new EvaluationError('LUA_SANDBOX', `the sandbox worker was stopped (${why})`));
     const i = this.workers.indexOf(w);
     if (i >= 0) this.workers.splice(i, 1);
     await w.worker.terminate();

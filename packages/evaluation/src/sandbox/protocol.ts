@@ -38,7 +38,9 @@ export interface WireError {
 }
 
 export type EachResult = { matching: boolean; message: string } | { error: WireError };
-export type AggregateResult = { resources: Record<string, unknown>[]; message: string } | { error: WireError };
+export type AggregateResult =
+  | { resources: Record<string, unknown>[]; message: string }
+  | { error: WireError };
 export type CallResult = EachResult[] | AggregateResult;
 
 export type Response =

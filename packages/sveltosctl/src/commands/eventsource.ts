@@ -1,7 +1,7 @@
 // `sveltosctl eventsource ...` commands. Each command group lives in its own file and registers itself on
 // the root program (see cli.ts).
 
-import { LuaRuntime } from '@sveltos-ts/evaluation';
+import { LuaSandbox } from '@sveltos-ts/evaluation';
 import { type Command, Option } from 'commander';
 import { CliError, EXIT_FAILED, EXIT_OK } from '../errors.ts';
 import {
@@ -40,6 +40,7 @@ function objectLine(o: ObjectResult): string {
 
 function printCase(out: Output, c: CaseResult): void {
   out.line(`${c.ok ? 'PASS' : 'FAIL'} ${c.path} (EventSource "${c.eventSource}")`);
+  for (const e of c.errors) out.line(`  error: ${e}`);
   for (const o of c.objects) out.line(objectLine(o));
   if (c.aggregated) {
     const list = c.aggregated.resources.map(describeRef).join(', ') || 'nothing';
@@ -59,13 +60,16 @@ async function testCommand(dirs: string[], opts: TestOptions, out: Output): Prom
   if (adhoc && (opts.eventsource === undefined || !opts.resources?.length)) {
     throw new CliError('USAGE', '--eventsource and --resources go together');
   }
-  const lua = await LuaRuntime.create();
+  const sandbox = new LuaSandbox();
   try {
     if (adhoc) {
-      const r = runAdhoc(opts.eventsource!, opts.resources!, lua);
+      const r = await runAdhoc(opts.eventsource!, opts.resources!, sandbox);
+      // a rule that does not parse is a broken EventSource even though the agent counts it as false
+      const ok = r.evaluation.ok && r.errors.length === 0;
       if (opts.output === 'json') out.json(r);
       else {
         out.line(`EventSource "${r.eventSource}"`);
+        for (const e of r.errors) out.line(`error: ${e}`);
         for (const o of r.objects) out.line(objectLine(o));
         out.line(`matchingResources (${r.evaluation.matchingResources.length}):`);
         for (const m of r.evaluation.matchingResources) out.line(`  ${describeRef(m)}`);
@@ -75,11 +79,12 @@ async function testCommand(dirs: string[], opts: TestOptions, out: Output): Prom
         if (!r.evaluation.ok)
           out.line('evaluation incomplete: a script failed (the agent would keep the last report)');
       }
-      return r.evaluation.ok ? EXIT_OK : EXIT_FAILED;
+      return ok ? EXIT_OK : EXIT_FAILED;
     }
     // every case directory is checked before any runs: bad input fails the whole command up front
     const cases = dirs.flatMap((d) => findCases(d).map((c) => ({ base: d, dir: c })));
-    const results = cases.map((c) => runCase(c.dir, lua, c.base));
+    const results: CaseResult[] = [];
+    for (const c of cases) results.push(await runCase(c.dir, sandbox, c.base));
     const passed = results.filter((r) => r.ok).length;
     if (opts.output === 'json')
       out.json({ cases: results, summary: { passed, failed: results.length - passed } });
@@ -89,7 +94,7 @@ async function testCommand(dirs: string[], opts: TestOptions, out: Output): Prom
     }
     return passed === results.length ? EXIT_OK : EXIT_FAILED;
   } finally {
-    lua.close();
+    await sandbox.close();
   }
 }
 

@@ -292,10 +292,16 @@ describe('sveltosctl register agent', () => {
       '-o',
       'json',
     ]);
+    const ended = Date.now();
     assert.equal(r.code, 0, r.stderr);
     bundle = JSON.parse(r.stdout);
-    const lifetime = (Date.parse(bundle.expirationTimestamp) - started) / 1000;
-    assert.ok(lifetime > 3500 && lifetime < 3700, `token lifetime ${lifetime} s, asked 3600`);
+    // issued between the command's start and end, for the lifetime asked (timestamps have whole seconds):
+    // this holds however long the command took
+    const expiration = Date.parse(bundle.expirationTimestamp);
+    assert.ok(
+      expiration >= started + 3600_000 - 1000 && expiration <= ended + 3600_000 + 1000,
+      `token expires at ${bundle.expirationTimestamp}, asked 3600 s from ${new Date(started).toISOString()}..${new Date(ended).toISOString()}`,
+    );
     agentClient = new RestClient(loadKubeConfig(bundle.kubeconfig));
   });
 
@@ -724,6 +730,7 @@ describe('sveltosctl generate kubeconfig', () => {
       '--expirationSeconds',
       '7200',
     ]);
+    const ended = Date.now();
     assert.equal(r.code, 0, r.stderr);
     const config = loadKubeConfig(r.stdout);
     assert.equal(config.getCurrentUser()?.name, 'sveltos');
@@ -757,8 +764,11 @@ describe('sveltosctl generate kubeconfig', () => {
     const token = config.getCurrentUser()!.token!;
     const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number })
       .exp;
-    const lifetime = exp - started / 1000;
-    assert.ok(lifetime > 7100 && lifetime < 7300, `token lifetime ${lifetime} s, asked 7200`);
+    // issued between the command's start and end, for the lifetime asked (exp has whole seconds)
+    assert.ok(
+      exp * 1000 >= started + 7200_000 - 1000 && exp * 1000 <= ended + 7200_000 + 1000,
+      `token exp ${exp}, asked 7200 s from ${started}..${ended} ms`,
+    );
   });
 
   it('an existing ServiceAccount works without --create, and the output registers the cluster', async () => {

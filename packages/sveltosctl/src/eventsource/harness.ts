@@ -1,8 +1,13 @@
 // `sveltosctl eventsource test`: the upstream harness contract (a directory with eventsource.yaml and
 // optional matching.yaml / non-matching.yaml) and ad-hoc runs (an EventSource file and resource files).
-// Objects are decided by the whole per-object pipeline (GVK, namespace, name, labels, CEL, Lua), not only
-// by Lua as upstream's harness does; an aggregatedSelection gets the matching objects followed by the
-// non-matching ones and must return all of the former and none of the latter.
+//
+// Everything is decided by exactly what the agent runs (@sveltos-ts/evaluation): the EventSource is checked
+// against the CRD schema (what the API server would refuse is refused here), every object goes through the
+// whole per-object pipeline (GVK, deletion, namespace, name, labels, CEL, Lua in the sandbox), an
+// aggregatedSelection gets the survivors in the agent's order, and what it returns is checked as the agent
+// checks it. Input files must be what `kubectl apply` would accept. With an aggregatedSelection the files
+// describe its result: every object of matching.yaml must be in it, and every object in it must be listed in
+// matching.yaml (a non-matching.yaml object, or one the script made up that nobody listed, fails the case).
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,9 +19,8 @@ import {
   EvaluationError,
   type EventSourceEvaluation,
   groupByGVK,
-  type LuaRuntime,
+  type LuaSandbox,
   matchingResourceOf,
-  PreparedObject,
 } from '@sveltos-ts/evaluation';
 import { CliError } from '../errors.ts';
 import { readYamlObjects } from '../yaml.ts';
@@ -45,6 +49,8 @@ export interface CaseResult {
   eventSource: string;
   ok: boolean;
   failures: string[];
+  /** Problems of the EventSource itself (CEL rules that do not parse). */
+  errors: string[];
   objects: ObjectResult[];
   aggregated?: { resources: ObjectReference[]; message?: string; error?: { code: string; message: string } };
 }
@@ -67,9 +73,18 @@ export function loadEventSource(path: string): EventSource {
   return es as unknown as EventSource;
 }
 
-export function compile(es: EventSource, path: string, lua: LuaRuntime): CompiledEventSource {
+/** Resources to evaluate: each must be an object the API server would accept. */
+function loadResources(path: string): UncheckedObject[] {
+  return readYamlObjects(path, { validate: true }) as UncheckedObject[];
+}
+
+export async function compile(
+  es: EventSource,
+  path: string,
+  sandbox: LuaSandbox,
+): Promise<CompiledEventSource> {
   try {
-    return compileEventSource(es, { lua });
+    return await compileEventSource(es, { sandbox });
   } catch (e) {
     if (e instanceof EvaluationError)
       throw new CliError('INVALID_EVENTSOURCE', `${path}: ${e.message} [${e.code}]`);
@@ -85,46 +100,41 @@ const sameRef = (a: ObjectReference, b: ObjectReference) =>
   (a.namespace ?? '') === (b.namespace ?? '') &&
   a.name === b.name;
 
-/** The per-object verdict of the whole EventSource: matched when any selector matches. */
-export function decideObject(
-  compiled: CompiledEventSource,
+/** The per-object verdict of the whole EventSource from the evaluation's decisions: the first selector (in
+ * spec order) that matches decides; a script error on any selector before it makes it an error. */
+function objectResult(
+  evaluation: EventSourceEvaluation,
   obj: UncheckedObject,
   file: string,
   expected?: boolean,
 ): ObjectResult {
-  const prepared = new PreparedObject(obj);
   const result: ObjectResult = {
     file,
-    resource: prepared.ref,
+    resource: matchingResourceOf(obj),
     matched: false,
     decidedBy: 'gvk',
     warnings: [],
   };
   if (expected !== undefined) result.expected = expected;
-  try {
-    for (const sel of compiled.selectors) {
-      if (!sel.appliesTo(prepared)) continue;
-      const v = sel.evaluate(prepared);
-      result.warnings.push(...v.issues.map((i) => i.message));
-      if (v.error) {
-        result.error = { code: v.error.code, message: v.error.message };
-        result.decidedBy = v.decidedBy;
-        result.selector = sel.index;
-        return result;
-      }
-      if (v.message !== undefined) result.message = v.message;
-      result.decidedBy = v.decidedBy;
-      result.selector = sel.index;
-      if (v.matched) {
-        result.matched = true;
-        if (v.celRule !== undefined) result.celRule = v.celRule;
-        return result;
-      }
+  const decisions = evaluation.verdicts
+    .filter((d) => d.object === obj && d.verdict.decidedBy !== 'gvk')
+    .sort((a, b) => a.selector - b.selector);
+  for (const { selector, verdict } of decisions) {
+    result.warnings.push(...verdict.issues.map((i) => i.message));
+    result.decidedBy = verdict.decidedBy;
+    result.selector = selector;
+    if (verdict.error) {
+      result.error = { code: verdict.error.code, message: verdict.error.message };
+      return result;
     }
-    return result;
-  } finally {
-    prepared.release();
+    if (verdict.message !== undefined) result.message = verdict.message;
+    if (verdict.matched) {
+      result.matched = true;
+      if (verdict.celRule !== undefined) result.celRule = verdict.celRule;
+      return result;
+    }
   }
+  return result;
 }
 
 function objectFailure(r: ObjectResult): string | undefined {
@@ -137,52 +147,68 @@ function objectFailure(r: ObjectResult): string | undefined {
   return `${r.file}: ${describeRef(r.resource)} ${r.expected ? 'should match but does not' : 'should not match but does'} (${why})`;
 }
 
+/** Problems of the EventSource as a whole: rules that do not parse count as false on every object. */
+function eventSourceErrors(evaluation: EventSourceEvaluation): string[] {
+  return evaluation.errors.filter((e) => e.code === 'CEL_PARSE').map((e) => `${e.message} [${e.code}]`);
+}
+
 /** Runs one harness directory. */
-export function runCase(dir: string, lua: LuaRuntime, base: string): CaseResult {
+export async function runCase(dir: string, sandbox: LuaSandbox, base: string): Promise<CaseResult> {
   const esPath = join(dir, EVENTSOURCE_FILE);
   const es = loadEventSource(esPath);
-  const compiled = compile(es, esPath, lua);
+  const load = (file: string) => (existsSync(join(dir, file)) ? loadResources(join(dir, file)) : []);
+  const matching = load(MATCHING_FILE);
+  const nonMatching = load(NON_MATCHING_FILE);
+  const compiled = await compile(es, esPath, sandbox);
   try {
-    const load = (file: string) => (existsSync(join(dir, file)) ? readYamlObjects(join(dir, file)) : []);
-    const matching = load(MATCHING_FILE) as UncheckedObject[];
-    const nonMatching = load(NON_MATCHING_FILE) as UncheckedObject[];
+    const evaluation = await compiled.evaluate(groupByGVK([...matching, ...nonMatching]));
     // with an aggregatedSelection the files describe its result; per-object verdicts are informational
-    const expect = (v: boolean) => (compiled.aggregation ? undefined : v);
+    const aggregated = compiled.aggregated;
+    const expect = (v: boolean) => (aggregated ? undefined : v);
     const objects = [
-      ...matching.map((o) => decideObject(compiled, o, MATCHING_FILE, expect(true))),
-      ...nonMatching.map((o) => decideObject(compiled, o, NON_MATCHING_FILE, expect(false))),
+      ...matching.map((o) => objectResult(evaluation, o, MATCHING_FILE, expect(true))),
+      ...nonMatching.map((o) => objectResult(evaluation, o, NON_MATCHING_FILE, expect(false))),
     ];
-    const failures = objects.map(objectFailure).filter((f): f is string => f !== undefined);
+    const errors = eventSourceErrors(evaluation);
+    const failures = [...errors, ...objects.map(objectFailure).filter((f): f is string => f !== undefined)];
     const result: CaseResult = {
       path: relative(base, dir) || '.',
       eventSource: compiled.name,
       ok: false,
       failures,
+      errors,
       objects,
     };
-    if (compiled.aggregation) {
-      try {
-        const r = compiled.aggregate([...matching, ...nonMatching]);
-        const refs = r.resources.map(matchingResourceOf);
-        result.aggregated = { resources: refs, ...(r.message ? { message: r.message } : {}) };
-        for (const o of matching) {
-          const ref = matchingResourceOf(o);
+    if (aggregated) {
+      const aggregationError = evaluation.ok
+        ? undefined
+        : evaluation.errors.find((e) => e.fatal && !e.resource);
+      if (aggregationError) {
+        result.aggregated = {
+          resources: [],
+          error: { code: aggregationError.code, message: aggregationError.message },
+        };
+        failures.push(`aggregatedSelection: ${aggregationError.message}`);
+      } else if (evaluation.ok) {
+        const refs = evaluation.matchingResources;
+        const message = evaluation.messages.find((m) => m.source === 'aggregatedSelection')?.message;
+        result.aggregated = { resources: refs, ...(message ? { message } : {}) };
+        const matchingRefs = matching.map(matchingResourceOf);
+        const nonMatchingRefs = nonMatching.map(matchingResourceOf);
+        for (const ref of matchingRefs) {
           if (!refs.some((x) => sameRef(x, ref)))
             failures.push(
               `aggregatedSelection: ${describeRef(ref)} from ${MATCHING_FILE} is missing from the result`,
             );
         }
-        for (const o of nonMatching) {
-          const ref = matchingResourceOf(o);
-          if (refs.some((x) => sameRef(x, ref)))
-            failures.push(
-              `aggregatedSelection: ${describeRef(ref)} from ${NON_MATCHING_FILE} is in the result`,
-            );
+        for (const ref of refs) {
+          if (matchingRefs.some((x) => sameRef(x, ref))) continue;
+          failures.push(
+            nonMatchingRefs.some((x) => sameRef(x, ref))
+              ? `aggregatedSelection: ${describeRef(ref)} from ${NON_MATCHING_FILE} is in the result`
+              : `aggregatedSelection: the result holds ${describeRef(ref)}, which ${MATCHING_FILE} does not list`,
+          );
         }
-      } catch (e) {
-        if (!(e instanceof EvaluationError)) throw e;
-        result.aggregated = { resources: [], error: { code: e.code, message: e.message } };
-        failures.push(`aggregatedSelection: ${e.message}`);
       }
     }
     result.ok = failures.length === 0;
@@ -215,27 +241,31 @@ export interface AdhocResult {
   eventSource: string;
   objects: ObjectResult[];
   evaluation: Pick<EventSourceEvaluation, 'ok' | 'matchingResources' | 'messages' | 'errors'>;
+  /** Problems of the EventSource itself (CEL rules that do not parse). */
+  errors: string[];
 }
 
 /** Ad-hoc run: per-object verdicts plus the whole evaluation (aggregation included) over all resources. */
-export function runAdhoc(esPath: string, resourcePaths: readonly string[], lua: LuaRuntime): AdhocResult {
+export async function runAdhoc(
+  esPath: string,
+  resourcePaths: readonly string[],
+  sandbox: LuaSandbox,
+): Promise<AdhocResult> {
   const es = loadEventSource(esPath);
-  const resources = resourcePaths.flatMap((p) =>
-    readYamlObjects(p).map((o) => ({ file: p, object: o as UncheckedObject })),
-  );
-  const compiled = compile(es, esPath, lua);
+  const resources = resourcePaths.flatMap((p) => loadResources(p).map((object) => ({ file: p, object })));
+  const compiled = await compile(es, esPath, sandbox);
   try {
-    const objects = resources.map((r) => decideObject(compiled, r.object, r.file));
-    const ev = compiled.evaluate(groupByGVK(resources.map((r) => r.object)));
+    const ev = await compiled.evaluate(groupByGVK(resources.map((r) => r.object)));
     return {
       eventSource: compiled.name,
-      objects,
+      objects: resources.map((r) => objectResult(ev, r.object, r.file)),
       evaluation: {
         ok: ev.ok,
         matchingResources: ev.matchingResources,
         messages: ev.messages,
         errors: ev.errors,
       },
+      errors: eventSourceErrors(ev),
     };
   } finally {
     compiled.release();

@@ -176,7 +176,10 @@ const table: [string, string][] = [
   ['fromYaml-empty', '{{ fromYaml "" }}|{{ fromYaml "# only comment" }}'],
   ['fromYaml-multidoc', '{{ fromYaml "a: 1\\n---\\nb: 2" }}'],
   // alias expansion is bounded as in Go's decoder ("billion laughs"), and an anchor may not contain itself
-  ['fromYaml-alias-bomb', '{{ (fromYaml "a: &a [x,x,x,x,x,x,x,x,x,x]\\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]\\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]").Error }}'],
+  [
+    'fromYaml-alias-bomb',
+    '{{ (fromYaml "a: &a [x,x,x,x,x,x,x,x,x,x]\\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]\\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]").Error }}',
+  ],
   ['fromYaml-alias-ok', '{{ fromYaml "a: &a {x: 1}\\nb: *a\\nc: [*a, *a]" | toJson }}'],
   ['fromYaml-alias-self', '{{ fromYaml "a: &x [1, *x]" }}|{{ fromYamlArray "- &y [*y]" }}'],
   ['fromYaml-anchors', '{{ fromYaml "base: &b {x: 1}\\nuse: *b\\nmerged:\\n  <<: *b\\n  y: 2" | toJson }}'],

@@ -52,12 +52,14 @@ export const hostileTemplates: HostileTemplate[] = [
   },
   {
     name: 'dict doubling walked by toYaml',
-    template: '{{ $d := dict "a" 1 }}{{ range until 40 }}{{ $d = dict "x" $d "y" $d }}{{ end }}{{ len (toYaml $d) }}',
+    template:
+      '{{ $d := dict "a" 1 }}{{ range until 40 }}{{ $d = dict "x" $d "y" $d }}{{ end }}{{ len (toYaml $d) }}',
     expect: { code: 'TEMPLATE_LIMIT' },
   },
   {
     name: 'dict doubling printed with %v',
-    template: '{{ $d := dict "a" 1 }}{{ range until 40 }}{{ $d = dict "x" $d "y" $d }}{{ end }}{{ len (print $d) }}',
+    template:
+      '{{ $d := dict "a" 1 }}{{ range until 40 }}{{ $d = dict "x" $d "y" $d }}{{ end }}{{ len (print $d) }}',
     expect: { code: 'TEMPLATE_LIMIT' },
   },
   {
