@@ -29,8 +29,10 @@ try {
   await Promise.all(env.clusters().map((c) => c.installCrds(crds)));
   const mgmt = new RestClient(env.cluster('mgmt').kubeConfig());
   const edge = new RestClient(env.cluster('edge').kubeConfig());
-  for (const name of ['projectsveltos', 'fleet']) await mgmt.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  for (const name of ['projectsveltos', NS]) await edge.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  for (const name of ['projectsveltos', 'fleet'])
+    await mgmt.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  for (const name of ['projectsveltos', NS])
+    await edge.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   await mgmt.create({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -77,7 +79,8 @@ try {
     spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
   });
   const policies = async () =>
-    (await edge.list('networking.k8s.io/v1', 'NetworkPolicy', { namespace: NS }).catch(() => ({ items: [] }))).items;
+    (await edge.list('networking.k8s.io/v1', 'NetworkPolicy', { namespace: NS }).catch(() => ({ items: [] })))
+      .items;
   const uids = async () => new Map((await policies()).map((p) => [p.metadata.name, p.metadata.uid]));
 
   for (const name of ['a', 'b', 'c']) await edge.create(service(name));
@@ -118,7 +121,8 @@ try {
   await edge.create(service('d'));
   const served = await eventually(
     'a policy for the new Service',
-    async () => ((await policies()).some((p) => p.metadata.name.endsWith('-d')) ? Date.now() - restarted : undefined),
+    async () =>
+      (await policies()).some((p) => p.metadata.name.endsWith('-d')) ? Date.now() - restarted : undefined,
     limitMs,
   ).catch(() => undefined);
 
@@ -130,7 +134,10 @@ try {
   console.log(JSON.stringify(result, null, 2));
   const dir = fileURLToPath(new URL('../results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `faults${values.repo ? '-other' : ''}.local.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(
+    join(dir, `faults${values.repo ? '-other' : ''}.local.json`),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
 } finally {
   for (const p of processes) p.kill('SIGKILL');
   await env.stop();

@@ -2,6 +2,7 @@
 // ConfigMaps/Secrets and clusters, and reconciles two units: "clusterprofile" (matching clusters, fan-out)
 // and "clusterprofile-cluster" (deploy or withdraw through the feature table, docs/design/feature-table.md).
 
+import { LuaSandbox } from '@sveltos-ts/evaluation';
 import {
   type Manager,
   type RunningComponent,
@@ -16,8 +17,10 @@ import {
   pairId,
   scopeSelector,
 } from './context.ts';
+import { HealthChecks } from './features/health.ts';
 import { FIELD_MANAGER } from './features/objects.ts';
 import { addonMetrics } from './metrics.ts';
+import { DriftWatcher } from './units/drift-watch.ts';
 import { PairReconciler, pairWatches } from './units/pair.ts';
 import { ProfileReconciler, profileWatches } from './units/profile.ts';
 
@@ -33,6 +36,7 @@ export function addAddonController(manager: Manager, options: AddonControllerOpt
   const settings: AddonSettings = {
     scope: options.scope,
     conflictRetryMs: options.conflictRetryMs,
+    healthRetryMs: options.healthRetryMs,
     workers: options.workers,
     tools: options.tools,
   };
@@ -43,6 +47,25 @@ export function addAddonController(manager: Manager, options: AddonControllerOpt
   const metrics = addonMetrics(manager.metrics);
   manager.component('addon-controller', (term) => {
     const ctx = new AddonContext(manager, settings, informers, metrics);
+    let sandbox: LuaSandbox | undefined;
+    // validateHealths scripts run in a sandbox of their own, started when a profile first has one
+    ctx.health = new HealthChecks(() => {
+      sandbox ??= new LuaSandbox({ maxWorkers: 1 });
+      return sandbox;
+    });
+    ctx.drift = new DriftWatcher<PairKey>({
+      logger: manager.logger,
+      enqueue: (pair) => ctx.queues.pair.add(pair),
+      keyOf: pairId,
+    });
+    term.run('drift-watch', { start: () => ctx.drift.start(), stop: () => ctx.drift.stop() });
+    term.run('health-checks', {
+      start: () => undefined,
+      stop: async () => {
+        await ctx.health.close();
+        await sandbox?.close();
+      },
+    });
     ctx.queues = {
       profile: term.add('clusterprofile', new ProfileReconciler(ctx), profileWatches(ctx), { workers: 2 }),
       pair: term.add<PairKey>('clusterprofile-cluster', new PairReconciler(ctx), pairWatches(ctx), {

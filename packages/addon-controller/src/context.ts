@@ -7,6 +7,7 @@ import {
   type ClusterProfileSpec,
   type ClusterType,
   CONFIG_API_VERSION,
+  canonicalJson,
 } from '@sveltos-ts/api';
 import {
   type ClusterKey,
@@ -23,10 +24,14 @@ import {
   type RestClient,
 } from '@sveltos-ts/kube';
 import type { ControllerHandle, Manager } from '@sveltos-ts/runtime';
+import type { HealthChecks } from './features/health.ts';
 import type { Summary, ToolSettings } from './features/types.ts';
 import { profileSelects } from './match.ts';
 import type { AddonMetrics } from './metrics.ts';
-import type { Lookup, MgmtObject, RefKey } from './plan.ts';
+import { type Lookup, type MgmtObject, type RefKey, type ResourceId, resourceKey } from './plan.ts';
+import { fromDeployedResource } from './summary.ts';
+import type { DriftWatcher } from './units/drift-watch.ts';
+import { Rollouts } from './units/rollout.ts';
 
 export type Profile = ClusterProfile & KubeObject;
 export type Data = KubeObject & { data?: Record<string, string>; type?: string };
@@ -52,6 +57,8 @@ export interface AddonSettings {
   /** When a pair blocked by a conflict is looked at again (default 30 s). */
   conflictRetryMs?: number | undefined;
   workers?: number | undefined;
+  /** When a pair whose health checks do not pass yet is looked at again (default 5 s). */
+  healthRetryMs?: number | undefined;
   /** helm and kustomize binaries, cache directory, command timeout (defaults: toolSettings()). */
   tools?: Partial<ToolSettings> | undefined;
 }
@@ -85,6 +92,11 @@ export class AddonContext {
   readonly #pairReferences = new Map<string, string[]>();
   /** Set right after the controllers are added, before any of them runs. */
   queues!: { profile: ControllerHandle<string>; pair: ControllerHandle<PairKey> };
+  /** maxUpdate slots of this term (units/rollout.ts). */
+  readonly rollouts = new Rollouts();
+  /** validateHealths (features/health.ts) and the drift watch (units/drift-watch.ts), set with the queues. */
+  health!: HealthChecks;
+  drift!: DriftWatcher<PairKey>;
 
   constructor(manager: Manager, settings: AddonSettings, informers: AddonInformers, metrics: AddonMetrics) {
     this.settings = settings;
@@ -117,6 +129,20 @@ export class AddonContext {
       .flatMap((s) => this.pairOfSummary(s) ?? []);
   }
 
+  /** Whether another pair of the same profile records the management-cluster object `id`. */
+  localElsewhere(pair: PairKey, id: ResourceId): boolean {
+    const key = resourceKey(id);
+    return this.informers.summaries.list().some((s) => {
+      const other = this.pairOfSummary(s);
+      if (other?.profile !== pair.profile || pairId(other) === pairId(pair)) return false;
+      return (s.status?.deployedFeatures ?? []).some((f) =>
+        (f.resources ?? []).some(
+          (r) => r.deploymentType === 'Local' && resourceKey(fromDeployedResource(r)) === key,
+        ),
+      );
+    });
+  }
+
   forgetReferences(pair: PairKey): void {
     const id = pairId(pair);
     for (const r of this.#pairReferences.get(id) ?? []) this.#references.get(r)?.delete(id);
@@ -133,6 +159,24 @@ export class AddonContext {
       this.#references.set(r, pairs);
       pairs.set(id, pair);
     }
+  }
+
+  /** maxConsecutiveFailures: pair → the inputs it last gave up on (units/pair.ts). */
+  readonly exhausted = new Map<string, string>();
+
+  /** What a pair's deployment depends on: the spec and the versions of the objects its last plan read. */
+  inputsOf(pair: PairKey, spec: ClusterProfileSpec): string {
+    const versions = (this.#pairReferences.get(pairId(pair)) ?? []).map((r) => {
+      const [kind, namespace, name] = r.split('|');
+      const informer =
+        kind === 'ConfigMap'
+          ? this.informers.configMaps
+          : kind === 'Secret'
+            ? this.informers.secrets
+            : undefined;
+      return `${r}@${informer?.get(`${namespace}/${name}`)?.metadata.resourceVersion ?? '-'}`;
+    });
+    return `${canonicalJson(spec)}|${versions.join(',')}`;
   }
 
   referencing(kind: string, o: KubeObject): PairKey[] {

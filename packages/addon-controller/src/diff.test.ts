@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diff, type LiveMeta, ownership, placeResource } from './diff.ts';
+import { diff, type LiveMeta, ownership, PRE_EXISTING, placeResource } from './diff.ts';
 import type { DesiredResource, ResourceId } from './plan.ts';
 
 const id = (name: string, namespace = 'ns'): ResourceId => ({
@@ -72,11 +72,44 @@ describe('diff', () => {
     );
   });
 
-  it('never touches an object not created by Sveltos', () => {
+  it('adopts an object not created by Sveltos, unless its copy cannot be kept', () => {
     const r = run({ desired: [desired('theirs')], live: { theirs: { labels: { app: 'x' } } } });
-    assert.deepEqual(r.apply, []);
-    assert.equal(r.conflicts.length, 1);
-    assert.match(r.conflicts[0]!.message, /^Secret ns\/theirs already exists and was not created by Sveltos/);
+    assert.deepEqual(
+      r.apply.map((a) => [a.resource.id.name, a.action]),
+      [['theirs', 'adopt']],
+    );
+    assert.deepEqual(r.conflicts, []);
+    const big = diff({
+      owner: { kind: 'ClusterProfile', name: 'me' },
+      desired: [desired('theirs')],
+      recorded: [],
+      live: () => ({ labels: { app: 'x' } }),
+      ownerExists: () => true,
+      withdrawAllowed: true,
+      adoptionRefusal: () => 'too large',
+    });
+    assert.deepEqual(big.apply, []);
+    assert.equal(big.conflicts[0]!.message, 'Secret ns/theirs: too large');
+  });
+
+  it('an adopted object no longer wanted is restored, never deleted', () => {
+    const adopted = { ...owned('me'), annotations: { ...owned('me').annotations, [PRE_EXISTING]: '{}' } };
+    const r = diff({
+      owner: { kind: 'ClusterProfile', name: 'me' },
+      desired: [],
+      recorded: [id('a'), { ...id('b'), preExisting: true }, id('c')],
+      live: (i) => (i.name === 'a' ? adopted : owned('me')),
+      ownerExists: () => true,
+      withdrawAllowed: true,
+    });
+    assert.deepEqual(
+      r.restore.map((x) => x.name),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      r.remove.map((x) => x.name),
+      ['c'],
+    );
   });
 
   it('tiers: a lower tier takes over, an equal or higher one conflicts; a deleted owner is taken over', () => {

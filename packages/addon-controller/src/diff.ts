@@ -1,7 +1,8 @@
 // diff(): what to do in a managed cluster, given what a profile wants there, what its ClusterSummary says it
 // deployed, and who owns the live objects. Pure. The ownership rules (docs/design/addon-controller.md):
 // we only ever modify or delete objects carrying our owner annotations; an object not created by Sveltos is
-// never touched; between profiles the lower tier wins, and on equal tiers the current owner keeps it.
+// adopted (applied over, as upstream) with a copy of its prior content, and restored — never deleted — on
+// withdrawal; between profiles the lower tier wins, and on equal tiers the current owner keeps it.
 
 import {
   HASH_ANNOTATION,
@@ -60,20 +61,25 @@ export function ownership(live: LiveMeta | undefined, owner: Owner): Ownership {
   return { type: 'foreign' };
 }
 
-export type ApplyAction = 'create' | 'update' | 'takeover';
+export type ApplyAction = 'create' | 'update' | 'takeover' | 'adopt';
+
+/** On a live object Sveltos adopted: its prior content (features/adopt.ts). */
+export const PRE_EXISTING = 'addon-controller.projectsveltos.io/pre-existing';
 
 export interface DiffInput {
   owner: Owner;
   /** Namespaces already placed (see placeResource). */
   desired: readonly DesiredResource[];
   /** What the ClusterSummary records as deployed by this profile in this cluster. */
-  recorded: readonly ResourceId[];
+  recorded: readonly (ResourceId & { preExisting?: true | undefined })[];
   /** Live metadata; undefined when the object does not exist. */
   live: (id: ResourceId) => LiveMeta | undefined;
   /** Whether a profile still exists: objects of a deleted owner can be taken over. */
   ownerExists: (kind: string, name: string) => boolean;
   /** False when planning failed somewhere: nothing may be withdrawn on incomplete information. */
   withdrawAllowed: boolean;
+  /** Why an object not created by Sveltos cannot be adopted (undefined: it can). */
+  adoptionRefusal?: ((id: ResourceId) => string | undefined) | undefined;
 }
 
 export interface Conflict {
@@ -89,6 +95,8 @@ export interface DiffResult {
   conflicts: Conflict[];
   /** Recorded, no longer desired, still ours: delete. */
   remove: ResourceId[];
+  /** Recorded, no longer desired, still ours, but it existed before Sveltos: restore it, never delete. */
+  restore: ResourceId[];
   /** Recorded but gone or owned by someone else now: drop from the record, never delete. */
   forget: ResourceId[];
   /** Recorded, not desired, but withdrawal is blocked: stays recorded. */
@@ -121,18 +129,23 @@ function desiredAction(
       if (own.source === ours) return 'takeover';
       return { resource: d, message: `${describe(d.id)} is managed by Sveltos through ${own.source}` };
     }
-    case 'foreign':
-      return {
-        resource: d,
-        message:
-          `${describe(d.id)} already exists and was not created by Sveltos: it is left untouched ` +
-          '(delete it or drop it from the profile to resolve the conflict)',
-      };
+    case 'foreign': {
+      const refusal = input.adoptionRefusal?.(d.id);
+      return refusal ? { resource: d, message: `${describe(d.id)}: ${refusal}` } : 'adopt';
+    }
   }
 }
 
 export function diff(input: DiffInput): DiffResult {
-  const result: DiffResult = { apply: [], unchanged: [], conflicts: [], remove: [], forget: [], keep: [] };
+  const result: DiffResult = {
+    apply: [],
+    unchanged: [],
+    conflicts: [],
+    remove: [],
+    restore: [],
+    forget: [],
+    keep: [],
+  };
   const wanted = new Set<string>();
   for (const d of input.desired) {
     wanted.add(resourceKey(d.id));
@@ -148,9 +161,11 @@ export function diff(input: DiffInput): DiffResult {
     const k = resourceKey(r);
     if (wanted.has(k) || done.has(k)) continue;
     done.add(k);
+    const live = input.live(r);
     if (!input.withdrawAllowed) result.keep.push(r);
-    else if (ownership(input.live(r), input.owner).type === 'ours') result.remove.push(r);
-    else result.forget.push(r);
+    else if (ownership(live, input.owner).type !== 'ours') result.forget.push(r);
+    else if (r.preExisting || live?.annotations?.[PRE_EXISTING] !== undefined) result.restore.push(r);
+    else result.remove.push(r);
   }
   return result;
 }

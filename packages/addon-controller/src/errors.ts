@@ -6,7 +6,7 @@ export type AddonErrorCode =
   | 'REFERENCE_NOT_FOUND'
   /** A Secret referenced by policyRefs is not of type addons.projectsveltos.io/cluster-profile. */
   | 'UNSUPPORTED_SECRET_TYPE'
-  /** A policyRef kind or deploymentType this controller does not deploy (Flux sources, Local). */
+  /** A policyRef or kustomizationRef source this controller does not deploy (Flux sources, remoteURL). */
   | 'UNSUPPORTED_REFERENCE'
   /** A ConfigMap/Secret content or referenced name failed to render. */
   | 'TEMPLATE_FAILED'
@@ -29,13 +29,22 @@ export type AddonErrorCode =
   /** helm install/upgrade/uninstall failed in the cluster (retried). */
   | 'HELM_FAILED'
   /** A kustomizationRef's content cannot be built (archive, kustomization, kustomize build error). */
-  | 'KUSTOMIZE_FAILED';
+  | 'KUSTOMIZE_FAILED'
+  /** Later references not deployed: an earlier one failed and continueOnError is false. */
+  | 'NOT_DEPLOYED'
+  /** patches/patchesFrom could not be read, rendered or applied to the objects. */
+  | 'PATCH_FAILED'
+  /** A validateHealths check found a deployed object not healthy yet (looked at again shortly). */
+  | 'HEALTH_CHECK_FAILED'
+  /** dependsOn forms a cycle: none of the profiles in it can deploy. */
+  | 'DEPENDENCY_CYCLE';
 
 const RETRYABLE: ReadonlySet<AddonErrorCode> = new Set([
   'REFERENCE_NOT_FOUND',
   'APPLY_FAILED',
   'CHART_UNAVAILABLE',
   'HELM_FAILED',
+  'HEALTH_CHECK_FAILED',
 ]);
 
 export class AddonError extends Error {

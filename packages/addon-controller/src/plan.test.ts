@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClusterProfileSpec } from '@sveltos-ts/api';
 import { asStored, exampleObject } from '@sveltos-ts/testenv';
-import { desiredResources, type MgmtObject, type RefKey, type TargetCluster } from './plan.ts';
+import {
+  describe as describeResource,
+  desiredResources,
+  type MgmtObject,
+  type RefKey,
+  type TargetCluster,
+} from './plan.ts';
 
 const cluster: TargetCluster = {
   type: 'Sveltos',
@@ -211,9 +217,36 @@ describe('desiredResources', () => {
     );
     assert.deepEqual(
       s.errors.map((e) => [e.code, e.retryable, e.message]),
-      [['REFERENCE_NOT_FOUND', true, 'spec.policyRefs[0]: ConfigMap ns/gone does not exist']],
+      [
+        ['REFERENCE_NOT_FOUND', true, 'spec.policyRefs[0]: ConfigMap ns/gone does not exist'],
+        [
+          'NOT_DEPLOYED',
+          false,
+          'spec.policyRefs[1..2]: not deployed because spec.policyRefs[0] failed (spec.continueOnError is false)',
+        ],
+      ],
     );
-    assert.equal(s.resources.length, 1, 'the other references still produce their resources');
+    assert.equal(s.resources.length, 0, 'as upstream, the first failure stops the later references');
+    const goOn = plan(
+      {
+        continueOnError: true,
+        policyRefs: [
+          { kind: 'ConfigMap', namespace: 'ns', name: 'gone' },
+          { kind: 'ConfigMap', namespace: 'ns', name: 'maybe', optional: true },
+          { kind: 'ConfigMap', namespace: 'ns', name: 'ok' },
+        ],
+      },
+      [cm('ns', 'ok', { k: networkPolicy })],
+    );
+    assert.deepEqual(
+      goOn.errors.map((e) => e.code),
+      ['REFERENCE_NOT_FOUND'],
+    );
+    assert.equal(
+      goOn.resources.length,
+      1,
+      'continueOnError: the other references still produce their resources',
+    );
   });
 
   it('names and namespaces are templates over the cluster; an empty namespace is the cluster namespace', () => {
@@ -245,9 +278,10 @@ describe('desiredResources', () => {
     assert.equal(good.resources[0]?.source.kind, 'Secret');
   });
 
-  it('a template error names the ConfigMap and key and does not stop the other references', () => {
+  it('a template error names the ConfigMap and key and (continueOnError) does not stop the other references', () => {
     const s = plan(
       {
+        continueOnError: true,
         policyRefs: [
           { kind: 'ConfigMap', namespace: 'ns', name: 'bad' },
           { kind: 'ConfigMap', namespace: 'ns', name: 'good' },
@@ -286,6 +320,7 @@ describe('desiredResources', () => {
   it('bad documents are INVALID_RESOURCE; empty documents are skipped', () => {
     const s = plan(
       {
+        continueOnError: true,
         policyRefs: [
           { kind: 'ConfigMap', namespace: 'ns', name: 'a' },
           { kind: 'ConfigMap', namespace: 'ns', name: 'b' },
@@ -364,9 +399,10 @@ describe('desiredResources', () => {
     assert.equal(meta.annotations['projectsveltos.io/owner-tier'], '50');
   });
 
-  it('Flux sources and Local deployment are reported as not supported (Helm/Kustomize are other features)', () => {
+  it('Flux sources are reported as not supported; Local objects are marked (Helm/Kustomize are other features)', () => {
     const s = plan(
       {
+        continueOnError: true,
         policyRefs: [
           { kind: 'GitRepository', namespace: 'flux', name: 'repo', path: 'x' },
           { kind: 'ConfigMap', namespace: 'ns', name: 'a', deploymentType: 'Local' },
@@ -387,13 +423,14 @@ describe('desiredResources', () => {
     );
     assert.deepEqual(
       s.errors.map((e) => e.code),
-      ['UNSUPPORTED_REFERENCE', 'UNSUPPORTED_REFERENCE'],
+      ['UNSUPPORTED_REFERENCE'],
     );
     // the charts and kustomizations are not the Resources feature's to judge: it plans only its own
     assert.deepEqual(
-      s.resources.map((r) => r.source.name),
-      [],
+      s.resources.map((r) => [r.source.name, r.id.local]),
+      [['a', true]],
     );
+    assert.match(describeResource(s.resources[0]!.id), /\(management cluster\)$/);
   });
 
   it('a missing templateResourceRef is an error unless optional', () => {

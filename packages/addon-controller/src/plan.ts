@@ -71,6 +71,8 @@ export interface ResourceId {
   /** '' for cluster-scoped objects, and before the adapter defaults it for namespaced ones. */
   namespace: string;
   name: string;
+  /** deploymentType Local: the object lives in the management cluster (absent: the managed cluster). */
+  local?: true | undefined;
 }
 
 export interface DesiredResource {
@@ -83,6 +85,8 @@ export interface DesiredResource {
   source: { kind: 'ConfigMap' | 'Secret'; namespace: string; name: string; key: string };
   tier: number;
   skipNamespaceCreation: boolean;
+  /** Delete and create again when an update is refused because a field is immutable (the ref's `force`). */
+  force?: boolean | undefined;
 }
 
 export interface DesiredState {
@@ -99,7 +103,8 @@ export interface PlanInput {
   lookup: Lookup;
 }
 
-export const resourceKey = (id: ResourceId): string => `${id.group}|${id.kind}|${id.namespace}|${id.name}`;
+export const resourceKey = (id: ResourceId): string =>
+  `${id.local ? 'Local|' : ''}${id.group}|${id.kind}|${id.namespace}|${id.name}`;
 
 const contentCache = new TemplateCache({ funcs: sveltosFuncs({ context: 'addon' }) });
 const nameCache = new TemplateCache({ funcs: sveltosFuncs({ context: 'plain' }) });
@@ -266,12 +271,6 @@ function policyRefResources(
       `${field}: ${ref.kind ? `kind ${ref.kind}` : 'remoteURL'} is not supported yet (only ConfigMap and Secret)`,
     );
   }
-  if (ref.deploymentType === 'Local') {
-    throw new AddonError(
-      'UNSUPPORTED_REFERENCE',
-      `${field}: deploymentType Local (deploy into the management cluster) is not supported yet`,
-    );
-  }
   const namespace = ref.namespace
     ? renderName(ref.namespace, input.cluster, `${field}.namespace`)
     : input.cluster.namespace;
@@ -324,12 +323,14 @@ function policyRefResources(
           kind: object.kind as string,
           namespace: typeof meta.namespace === 'string' ? meta.namespace : '',
           name: meta.name,
+          ...(ref.deploymentType === 'Local' ? { local: true as const } : {}),
         },
         object,
         hash,
         source,
         tier,
         skipNamespaceCreation: ref.skipNamespaceCreation === true,
+        force: ref.force === true,
       });
     }
   }
@@ -343,16 +344,20 @@ export function desiredResources(input: PlanInput): DesiredState {
   const { resources: mgmt, errors } = templateResources(input, references);
   const resources: DesiredResource[] = [];
   const seen = new Map<string, DesiredResource>();
-  for (const [i, ref] of (input.profile.spec.policyRefs ?? []).entries()) {
+  const refs = input.profile.spec.policyRefs ?? [];
+  for (const [i, ref] of refs.entries()) {
     let produced: DesiredResource[] | undefined;
     try {
       produced = policyRefResources(input, ref, i, mgmt, references);
     } catch (e) {
-      if (e instanceof AddonError) {
-        errors.push(e);
-        continue;
+      if (!(e instanceof AddonError)) throw e;
+      errors.push(e);
+      // upstream deploys references in order and stops at the first failure unless continueOnError
+      if (input.profile.spec.continueOnError !== true && i + 1 < refs.length) {
+        errors.push(stoppedAfter('spec.policyRefs', i, refs.length));
+        break;
       }
-      throw e;
+      continue;
     }
     for (const r of produced ?? []) {
       const k = resourceKey(r.id);
@@ -373,10 +378,20 @@ export function desiredResources(input: PlanInput): DesiredState {
   return { resources, errors, references };
 }
 
+/** Why later references of a list were not deployed: an earlier one failed and continueOnError is false. */
+export function stoppedAfter(field: string, failed: number, total: number): AddonError {
+  const later = failed + 2 === total ? `${field}[${failed + 1}]` : `${field}[${failed + 1}..${total - 1}]`;
+  return new AddonError(
+    'NOT_DEPLOYED',
+    `${later}: not deployed because ${field}[${failed}] failed (spec.continueOnError is false)`,
+    { retryable: false },
+  );
+}
+
 const sourceText = (s: DesiredResource['source']): string =>
   `${s.kind} ${s.namespace}/${s.name} key ${JSON.stringify(s.key)}`;
 
 /** `Kind namespace/name` or `Kind name`, as messages show objects. */
 export function describe(id: ResourceId): string {
-  return `${id.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name}`;
+  return `${id.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name}${id.local ? ' (management cluster)' : ''}`;
 }

@@ -211,12 +211,12 @@ describe('network-policy-per-service and ingress-for-https-services through the 
     );
   });
 
-  it('never touches an object it did not create; withdraws what was dropped from the references', async () => {
+  it('adopts an object it did not create and restores it on withdrawal; withdraws what was dropped', async () => {
     await a.create({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'pre-existing', namespace: ns },
-      stringData: { owner: 'a human' },
+      metadata: { name: 'pre-existing', namespace: ns, labels: { team: 'humans' } },
+      stringData: { owner: 'a human', note: 'kept' },
     });
     const secret = (name: string) =>
       `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nstringData:\n  owner: sveltos\n`;
@@ -227,7 +227,7 @@ describe('network-policy-per-service and ingress-for-https-services through the 
       data: { 'a.yaml': `${secret('pre-existing')}---\n${secret('ours-1')}` },
     });
     await mgmt.create(
-      clusterProfile('no-touch-' + scope, scope, {
+      clusterProfile('adopt-' + scope, scope, {
         clusterRefs: [
           {
             apiVersion: 'lib.projectsveltos.io/v1beta1',
@@ -236,26 +236,25 @@ describe('network-policy-per-service and ingress-for-https-services through the 
             name: 'workload',
           },
         ],
-        continueOnConflict: true,
         policyRefs: [{ kind: 'ConfigMap', namespace: ns, name: 'secrets' }],
       }),
     );
-    const summaryName = `no-touch-${scope}-sveltos-workload`;
-    const s = await eventually('conflict reported', async () => {
+    const summaryName = `adopt-${scope}-sveltos-workload`;
+    const s = await eventually('Provisioned, the existing Secret adopted', async () => {
       const x = await summary(mgmt, ns, summaryName);
-      return resourcesStatus(x)?.status === 'Failed' && x;
+      return resourcesStatus(x)?.status === 'Provisioned' && x;
     });
-    assert.match(
-      resourcesStatus(s)?.failureMessage ?? '',
-      /Secret .*\/pre-existing already exists and was not created by Sveltos/,
-    );
-    assert.equal(resourcesStatus(s)?.failureReason, 'CONFLICT');
-    assert.deepEqual(deployed(s), [`Secret/${ns}/ours-1`]);
-    const untouched = await get(a, 'v1', 'Secret', 'pre-existing');
-    assert.equal(Buffer.from(untouched!.data!.owner!, 'base64').toString(), 'a human');
-    assert.equal(untouched!.metadata.labels, undefined);
+    assert.deepEqual(deployed(s).sort(), [`Secret/${ns}/ours-1`, `Secret/${ns}/pre-existing`]);
+    const record = s.status?.deployedFeatures?.[0]?.resources?.find((r) => r.name === 'pre-existing');
+    assert.equal(record?.preExisting, true, 'the record says it existed before');
+    const adopted = await get(a, 'v1', 'Secret', 'pre-existing');
+    const text = (v: string | undefined) => Buffer.from(v ?? '', 'base64').toString();
+    assert.equal(text(adopted!.data!.owner), 'sveltos', 'applied over, as upstream');
+    assert.equal(text(adopted!.data!.note), 'kept', 'fields the add-on does not set stay');
+    assert.equal(adopted!.metadata.labels?.['projectsveltos.io/reference-name'], 'secrets');
+    assert.ok(adopted!.metadata.annotations?.['addon-controller.projectsveltos.io/pre-existing']);
 
-    // ours-1 dropped, ours-2 added: the first is withdrawn, the second applied
+    // pre-existing and ours-1 dropped, ours-2 added: ours-1 is deleted, pre-existing restored, ours-2 applied
     await mgmt.mergePatch(
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'secrets' },
       { data: { 'a.yaml': secret('ours-2') } },
@@ -266,15 +265,29 @@ describe('network-policy-per-service and ingress-for-https-services through the 
         (await get(a, 'v1', 'Secret', 'ours-2')) !== undefined &&
         (await get(a, 'v1', 'Secret', 'ours-1')) === undefined,
     );
+    const restored = await eventually('pre-existing restored', async () => {
+      const x = await get(a, 'v1', 'Secret', 'pre-existing');
+      return x && text(x.data?.owner) === 'a human' && x;
+    });
+    assert.equal(text(restored.data!.note), 'kept');
+    assert.deepEqual(restored.metadata.labels, { team: 'humans' }, 'our labels are gone, its own are back');
+    assert.equal(
+      restored.metadata.annotations?.['addon-controller.projectsveltos.io/pre-existing'],
+      undefined,
+    );
+    assert.equal(restored.metadata.annotations?.['projectsveltos.io/owner-name'], undefined);
+    const managers =
+      (restored.metadata as { managedFields?: Array<{ manager?: string }> }).managedFields ?? [];
+    assert.ok(!managers.some((m) => m.manager === 'sveltos-addon-controller'), 'Sveltos owns no field of it');
     await eventually(
       'summary back to Provisioned',
       async () => resourcesStatus(await summary(mgmt, ns, summaryName))?.status === 'Provisioned',
     );
 
-    await mgmt.delete(profileRef('no-touch-' + scope));
+    await mgmt.delete(profileRef('adopt-' + scope));
     await eventually('ours-2 withdrawn', async () => (await get(a, 'v1', 'Secret', 'ours-2')) === undefined);
     await eventually('summary removed', async () => !(await summary(mgmt, ns, summaryName)));
     const survivor = await get(a, 'v1', 'Secret', 'pre-existing');
-    assert.equal(Buffer.from(survivor!.data!.owner!, 'base64').toString(), 'a human');
+    assert.equal(text(survivor!.data!.owner), 'a human');
   });
 });

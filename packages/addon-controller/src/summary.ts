@@ -48,6 +48,8 @@ export function clusterSummaryLabels(
 
 export interface RecordedResource extends ResourceId {
   lastAppliedTime?: string | undefined;
+  /** It existed before Sveltos applied to it: withdrawal restores it instead of deleting it. */
+  preExisting?: true | undefined;
 }
 
 /** A feature's deployment record, as kept in the summary's `deployedFeatures`. */
@@ -73,7 +75,9 @@ export function fromDeployedResource(r: DeployedResource): RecordedResource {
     kind: r.kind,
     namespace: r.namespace ?? '',
     name: r.name,
+    ...(r.deploymentType === 'Local' ? { local: true as const } : {}),
     lastAppliedTime: r.lastAppliedTime,
+    ...(r.preExisting ? { preExisting: true as const } : {}),
   };
 }
 
@@ -109,6 +113,8 @@ export interface SectionInput {
   errors: readonly AddonError[];
   /** Extra failure lines (conflicts). */
   messages?: readonly string[];
+  /** failureReason when there is no error (default CONFLICT when there are messages). */
+  reason?: string | undefined;
   deployed: FeatureDeployment;
   consecutiveFailures: number;
   now: string;
@@ -123,13 +129,15 @@ export function deployedResource(r: RecordedResource): DeployedResource {
     ...(r.namespace ? { namespace: r.namespace } : {}),
     name: r.name,
     ...(r.lastAppliedTime ? { lastAppliedTime: r.lastAppliedTime } : {}),
+    ...(r.local ? { deploymentType: 'Local' as const } : {}),
+    ...(r.preExisting ? { preExisting: true } : {}),
   };
 }
 
 /** A feature's summary entry and deployment record, resources sorted (stable status, no churn). */
 export function featureSection(input: SectionInput): FeatureSection {
   const failure = failureText([...input.errors.map((e) => e.message), ...(input.messages ?? [])]);
-  const reason = input.errors[0]?.code ?? (input.messages?.length ? 'CONFLICT' : undefined);
+  const reason = input.errors[0]?.code ?? (input.messages?.length ? (input.reason ?? 'CONFLICT') : undefined);
   const resources = [...(input.deployed.resources ?? [])].sort((a, b) =>
     resourceKey(fromDeployedResource(a)).localeCompare(resourceKey(fromDeployedResource(b))),
   );
@@ -138,6 +146,9 @@ export function featureSection(input: SectionInput): FeatureSection {
     featureID: input.featureID,
     ...(input.deployed.resources ? { resources } : {}),
     ...(input.deployed.helmReleases ? { helmReleases: input.deployed.helmReleases } : {}),
+    ...(input.deployed.driftsReverted ? { driftsReverted: input.deployed.driftsReverted } : {}),
+    ...(input.deployed.lastDrift ? { lastDrift: input.deployed.lastDrift } : {}),
+    ...(input.deployed.lastDriftTime ? { lastDriftTime: input.deployed.lastDriftTime } : {}),
   };
   return {
     summary: {

@@ -356,5 +356,16 @@ export const deployedResource = obj({
   name: str({ minLength: 1 }),
   ignoreForConfigurationDrift: opt(bool({ default: false })),
   lastAppliedTime: opt(dateTime()),
+  deploymentType: opt(
+    strEnum(DEPLOYMENT_TYPES, {
+      description: 'Local: in the management cluster; Remote (or absent): in the managed cluster.',
+    }),
+  ),
+  preExisting: opt(
+    bool({
+      description:
+        'The object existed before Sveltos applied to it: on withdrawal it is restored, never deleted.',
+    }),
+  ),
 });
 export type DeployedResource = Static<typeof deployedResource>;

@@ -3,7 +3,7 @@
 
 import { deployedResource, FEATURE_IDS, FEATURE_STATUSES, profileShape } from './common.ts';
 import { defineKind, type ObjectOf } from './crd.ts';
-import { labelSelector, objectReference } from './meta.ts';
+import { condition, labelSelector, objectReference } from './meta.ts';
 import { arr, bool, bytes, dateTime, doc, int, obj, opt, type Static, str, strEnum } from './schema.ts';
 
 export const CONFIG_GROUP = 'config.projectsveltos.io';
@@ -31,6 +31,13 @@ export const clusterProfileStatus = obj({
   matchingClusters: opt(arr(objectReference, { description: 'Clusters currently matching.' })),
   updatingClusters: opt(doc(clustersProgress, 'Matching clusters being updated.')),
   updatedClusters: opt(doc(clustersProgress, 'Matching clusters already updated.')),
+  conditions: opt(
+    arr(condition, {
+      listType: 'map',
+      listMapKeys: ['type'],
+      description: 'Conditions of the profile, e.g. FeaturesSupported (fields this controller refuses).',
+    }),
+  ),
 });
 export type ClusterProfileStatus = Static<typeof clusterProfileStatus>;
 
@@ -92,6 +99,11 @@ export const featureDeployment = obj({
   featureID: strEnum(FEATURE_IDS),
   resources: opt(arr(deployedResource, { listType: 'atomic', description: 'Resources applied.' })),
   helmReleases: opt(arr(deployedHelmRelease, { listType: 'atomic', description: 'Helm releases managed.' })),
+  driftsReverted: opt(
+    int({ minimum: 0, description: 'Changes or deletions of deployed objects detected and reverted.' }),
+  ),
+  lastDrift: opt(str({ description: 'The objects of the last drift reverted.' })),
+  lastDriftTime: opt(dateTime({ description: 'When the last drift was reverted.' })),
 });
 export type FeatureDeployment = Static<typeof featureDeployment>;
 

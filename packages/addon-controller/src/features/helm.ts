@@ -1,16 +1,22 @@
 // Feature "Helm": the charts a profile's helmCharts name, installed, upgraded and uninstalled with the real
-// helm CLI (docs/design/helm.md). Charts are handled in the order written; a release is managed by one
+// helm CLI (docs/design/helm.md), spec.patches applied through helm's post-renderer (helm/post-render.ts),
+// drift of the releases' objects detected and put back (helm/drift.ts).
+// Charts are handled in the order written; a release is managed by one
 // profile (tier decides, as for objects); the summary records each release before helm touches it, so a
 // crash never orphans one, and withdrawal uninstalls what the record lists.
 
 import type { DeployedHelmRelease, FeatureDeployment, HelmChartSummary } from '@sveltos-ts/api';
 import type { AddonError } from '../errors.ts';
 import { tenantUser } from '../impersonation.ts';
+import type { ResourceId } from '../plan.ts';
 import { deploymentHash, recordedDeployment } from '../summary.ts';
 import { deployRelease, type ReleaseContext, type ReleaseResult, uninstallRelease } from './helm/actions.ts';
 import { HelmCli } from './helm/cli.ts';
+import { driftLabels } from './helm/drift.ts';
 import { parseHelmOptions } from './helm/options.ts';
 import { planReleases, releaseKey } from './helm/plan.ts';
+import { postRenderer } from './helm/post-render.ts';
+import { planPatches } from './patches.ts';
 import type { DryRunEntry, Feature, FeatureOutcome, FeatureScope } from './types.ts';
 
 const keyOf = (r: DeployedHelmRelease): string => releaseKey(r.releaseNamespace, r.releaseName);
@@ -62,6 +68,9 @@ interface Collected {
   dryRun: DryRunEntry[];
   fingerprints: string[];
   record: Map<string, DeployedHelmRelease>;
+  /** Drift detection: the releases' objects, and those found drifted and put back. */
+  watch: ResourceId[];
+  drifts: string[];
 }
 
 function collect(c: Collected, key: string, res: ReleaseResult): void {
@@ -70,6 +79,8 @@ function collect(c: Collected, key: string, res: ReleaseResult): void {
   if (res.entry) c.entries.push(res.entry);
   if (res.dryRun) c.dryRun.push(res.dryRun);
   if (res.fingerprint) c.fingerprints.push(res.fingerprint);
+  if (res.objects) c.watch.push(...res.objects);
+  if (res.drifts) c.drifts.push(...res.drifts);
   if (res.record === null) c.record.delete(key);
   else if (res.record)
     c.record.set(key, {
@@ -101,13 +112,15 @@ function releaseContext(scope: FeatureScope, c: Collected, helm: HelmCli): Relea
 async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promise<FeatureOutcome> {
   const { profile } = scope;
   const spec = profile.spec;
-  const plan = await scope.withManagementObjects((lookup) =>
-    planReleases({
-      profile: { kind: 'ClusterProfile', name: profile.name, spec },
+  const { plan, patches } = await scope.withManagementObjects((lookup) => {
+    const input = {
+      profile: { kind: 'ClusterProfile' as const, name: profile.name, spec },
       cluster: scope.target,
       lookup,
-    }),
-  );
+    };
+    return { plan: planReleases(input), patches: planPatches(input) };
+  });
+  plan.references.push(...patches.references);
   const recorded = recordedReleases(scope.summary);
   const c: Collected = {
     errors: [...plan.errors],
@@ -116,6 +129,8 @@ async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promis
     dryRun: [],
     fingerprints: [],
     record: new Map(recorded.map((r) => [keyOf(r), r])),
+    watch: [],
+    drifts: [],
   };
   const outcome = (): FeatureOutcome => ({
     errors: c.errors,
@@ -124,6 +139,8 @@ async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promis
     hash: deploymentHash(c.fingerprints),
     references: plan.references,
     releaseSummaries: c.entries,
+    ...(c.watch.length > 0 ? { watch: c.watch } : {}),
+    ...(c.drifts.length > 0 ? { drifts: c.drifts } : {}),
     ...(options.dryRun ? { dryRun: c.dryRun } : {}),
   });
   const client = scope.client;
@@ -132,8 +149,25 @@ async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promis
     c.entries.push(...(scope.summary.status?.helmReleaseSummaries ?? []));
     return outcome();
   }
+  if (patches.errors.length > 0) {
+    // never the charts without the patches the profile asks for
+    c.errors.push(...patches.errors);
+    c.entries.push(...(scope.summary.status?.helmReleaseSummaries ?? []));
+    return outcome();
+  }
   const helm = new HelmCli(scope.tools, client, tenantUser(profile.labels));
-  const ctx = releaseContext(scope, c, helm);
+  const drift = spec.syncMode === 'ContinuousWithDriftDetection' && !options.dryRun;
+  const ctx: ReleaseContext = {
+    ...releaseContext(scope, c, helm),
+    postRender: (r) =>
+      postRenderer(
+        helm,
+        releaseKey(r.namespace, r.name),
+        patches.patches,
+        drift ? driftLabels(r.namespace, r.name) : undefined,
+      ),
+    ...(drift ? { drift: scope.drift } : {}),
+  };
   const lockKey = (namespace: string, name: string) => `${client.server}|${releaseKey(namespace, name)}`;
   try {
     // releases no longer asked for go first (as upstream), unless some chart could not be planned: nothing
@@ -211,6 +245,8 @@ async function withdraw(scope: FeatureScope): Promise<FeatureOutcome> {
     dryRun: [],
     fingerprints: [],
     record: new Map(recorded.map((r) => [keyOf(r), r])),
+    watch: [],
+    drifts: [],
   };
   const outcome = (): FeatureOutcome => ({
     errors: c.errors,

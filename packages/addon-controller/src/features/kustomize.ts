@@ -1,44 +1,62 @@
 // Feature "Kustomize": kustomizationRefs naming ConfigMaps/Secrets that hold a kustomize directory (a
 // .tar.gz, as upstream), built with the real kustomize, instantiated with the ref's substitute values, then
-// applied and withdrawn exactly like Resources (apply.ts: ownership, tiers, record, intent). Any ref that
-// cannot be built blocks every delete of the feature: nothing is withdrawn on incomplete information.
+// patched (spec.patches/patchesFrom), then applied and withdrawn exactly like Resources (apply.ts:
+// ownership, tiers, adoption, record, intent; deploymentType Local into the management cluster). Any ref
+// that cannot be built blocks every delete of the feature: nothing is withdrawn on incomplete information.
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitApiVersion } from '@sveltos-ts/api';
 import { AddonError } from '../errors.ts';
-import { type DesiredResource, type DesiredState, describe, resourceKey, withOwnership } from '../plan.ts';
+import {
+  type DesiredResource,
+  type DesiredState,
+  describe,
+  resourceKey,
+  stoppedAfter,
+  withOwnership,
+} from '../plan.ts';
 import { recordedResources } from '../summary.ts';
 import { deployObjects, objectDeployment, withdrawObjects } from './apply.ts';
 import { buildKustomization } from './kustomize/build.ts';
 import { planKustomizations } from './kustomize/plan.ts';
+import { planPatches, withPatches } from './patches.ts';
 import type { Feature, FeatureOutcome, FeatureScope } from './types.ts';
 
 async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promise<FeatureOutcome> {
   const { profile } = scope;
   const owner = { kind: 'ClusterProfile' as const, name: profile.name, spec: profile.spec };
-  const plan = await scope.withManagementObjects((lookup) =>
-    planKustomizations({ profile: owner, cluster: scope.target, lookup }),
-  );
+  const { plan, patches } = await scope.withManagementObjects((lookup) => {
+    const input = { profile: owner, cluster: scope.target, lookup };
+    return { plan: planKustomizations(input), patches: planPatches(input) };
+  });
   const state: DesiredState = { resources: [], errors: [...plan.errors], references: plan.references };
   const seen = new Map<string, string>();
   mkdirSync(scope.tools.cacheDir, { recursive: true, mode: 0o700 });
   const scratch = mkdtempSync(join(scope.tools.cacheDir, 'kustomize-'));
   try {
-    for (const ref of plan.refs) {
-      if (ref.error) {
-        state.errors.push(ref.error);
+    for (const [i, ref] of plan.refs.entries()) {
+      let failure = ref.error;
+      let objects: Record<string, unknown>[] = [];
+      if (ref.source) {
+        try {
+          objects = await buildKustomization(scope.tools, scratch, ref.source);
+        } catch (e) {
+          if (!(e instanceof AddonError)) throw e;
+          failure = e;
+        }
+      }
+      if (failure || !ref.source) {
+        if (failure) state.errors.push(failure);
+        // as upstream: references deploy in order, the first failure stops the rest unless continueOnError
+        const total = profile.spec.kustomizationRefs?.length ?? 0;
+        if (profile.spec.continueOnError !== true && i + 1 < plan.refs.length) {
+          state.errors.push(stoppedAfter('spec.kustomizationRefs', ref.index, total));
+          break;
+        }
         continue;
       }
       const s = ref.source;
-      let objects: Record<string, unknown>[];
-      try {
-        objects = await buildKustomization(scope.tools, scratch, s);
-      } catch (e) {
-        if (!(e instanceof AddonError)) throw e;
-        state.errors.push(e);
-        continue;
-      }
       const source = { kind: s.kind, namespace: s.namespace, name: s.name, key: s.archiveKey };
       for (const doc of objects) {
         const { object, hash } = withOwnership(doc, source, owner, s.tier);
@@ -51,12 +69,14 @@ async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promis
             kind: object.kind as string,
             namespace: typeof meta.namespace === 'string' ? meta.namespace : '',
             name: meta.name,
+            ...(s.local ? { local: true as const } : {}),
           },
           object,
           hash,
           source,
           tier: s.tier,
           skipNamespaceCreation: s.skipNamespaceCreation,
+          force: s.force,
         };
         const k = resourceKey(d.id);
         const first = seen.get(k);
@@ -73,7 +93,8 @@ async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promis
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  return deployObjects(scope, 'Kustomize', state, { ...options, failpoints: 'addon-controller/kustomize' });
+  const patched = await withPatches(scope.tools, owner, state, patches);
+  return deployObjects(scope, 'Kustomize', patched, { ...options, failpoints: 'addon-controller/kustomize' });
 }
 
 export const kustomizeFeature: Feature = {

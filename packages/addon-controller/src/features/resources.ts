@@ -1,23 +1,24 @@
 // Feature "Resources": the YAML held in ConfigMaps/Secrets that policyRefs name (templates rendered with
-// `.Cluster` and templateResourceRefs), server-side applied with owner annotations, withdrawn when no longer
-// wanted, conflicts between profiles decided by tier (docs/design/addon-controller.md). The object
-// mechanics it shares with Kustomize are in apply.ts and objects.ts.
+// `.Cluster` and templateResourceRefs), patched (spec.patches/patchesFrom), server-side applied with owner
+// annotations — into the managed cluster, or the management cluster for deploymentType Local — withdrawn
+// when no longer wanted, conflicts between profiles decided by tier (docs/design/addon-controller.md). The
+// object mechanics it shares with Kustomize are in apply.ts and objects.ts.
 
 import { desiredResources } from '../plan.ts';
 import { recordedResources } from '../summary.ts';
 import { deployObjects, objectDeployment, withdrawObjects } from './apply.ts';
+import { planPatches, withPatches } from './patches.ts';
 import type { Feature, FeatureOutcome, FeatureScope } from './types.ts';
 
 async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promise<FeatureOutcome> {
   const { profile } = scope;
-  const state = await scope.withManagementObjects((lookup) =>
-    desiredResources({
-      profile: { kind: 'ClusterProfile', name: profile.name, spec: profile.spec },
-      cluster: scope.target,
-      lookup,
-    }),
-  );
-  return deployObjects(scope, 'Resources', state, options);
+  const owner = { kind: 'ClusterProfile' as const, name: profile.name, spec: profile.spec };
+  const { state, patches } = await scope.withManagementObjects((lookup) => {
+    const input = { profile: owner, cluster: scope.target, lookup };
+    return { state: desiredResources(input), patches: planPatches(input) };
+  });
+  const patched = await withPatches(scope.tools, owner, state, patches);
+  return deployObjects(scope, 'Resources', patched, options);
 }
 
 export const resourcesFeature: Feature = {

@@ -16,7 +16,7 @@ import type {
 import type { RegisteredCluster } from '@sveltos-ts/clusters';
 import type { KubeObject, RestClient } from '@sveltos-ts/kube';
 import type { AddonError } from '../errors.ts';
-import type { Lookup, RefKey, TargetCluster } from '../plan.ts';
+import type { Lookup, RefKey, ResourceId, TargetCluster } from '../plan.ts';
 
 export type Summary = ClusterSummary & KubeObject;
 
@@ -52,11 +52,19 @@ export interface FeatureScope {
   /** The managed cluster as the profile's tenant; undefined when it cannot be reached (`clientError`). */
   client: RestClient | undefined;
   clientError: AddonError | undefined;
+  /** The management cluster as the profile's tenant: where deploymentType Local objects go. */
+  managementClient: RestClient;
+  /** Drift detection (syncMode ContinuousWithDriftDetection): objects (resourceKey) the drift watch saw
+   * change since this pair last looked; each is checked against our configuration with a dry run. */
+  drift: { suspects: ReadonlySet<string> };
   /** Runs a pure plan over management-cluster objects: ConfigMaps/Secrets come from the caches; other
    * kinds are read from the API server when the plan first asks for them (and the plan runs again). */
   withManagementObjects<T>(plan: (lookup: Lookup) => T): Promise<T>;
   /** Whether a ClusterProfile exists (objects of a deleted owner may be taken over). */
   profileExists(name: string): boolean;
+  /** Whether a management-cluster object (deploymentType Local) is also recorded by this profile's pair
+   * of another cluster: then it is not deleted when this pair no longer wants it. */
+  localElsewhere(id: ResourceId): boolean;
   /**
    * Records what the feature is about to put into the cluster before it does (intent), so a crash between
    * the write and its record never orphans an object: after a restart the record names it, and it is
@@ -95,6 +103,14 @@ export interface FeatureOutcome {
   releaseSummaries?: HelmChartSummary[];
   /** Kept as it was (OneTime, already deployed): the previous summary section stands. */
   unchanged?: boolean;
+  /** Objects found changed or deleted in the cluster (drift) and put back by this reconcile. */
+  drifts?: string[];
+  /** Drift detection: objects to watch besides the recorded resources (the objects of Helm releases). */
+  watch?: ResourceId[];
+  /** Not deployed yet, and why (dependsOn, maxUpdate): the section says Provisioning with this message. */
+  waiting?: string;
+  /** Look again after this long even when nothing changes (health checks not passing yet). */
+  recheckAfterMs?: number;
 }
 
 export interface Feature {
@@ -112,6 +128,7 @@ export interface Feature {
 /** The status a feature's outcome gives its summary section. */
 export function featureStatusOf(o: FeatureOutcome, removing: boolean): FeatureStatus {
   if (removing) return 'Removing';
+  if (o.waiting !== undefined && o.errors.length === 0) return 'Provisioning';
   if (o.errors.length === 0 && o.conflicts.length === 0) return 'Provisioned';
   return o.errors.some((e) => e.retryable) || o.conflicts.length > 0 ? 'Failed' : 'FailedNonRetriable';
 }

@@ -6,12 +6,11 @@
 import {
   type ClusterProfileSpec,
   CONFIG_API_VERSION,
-  FEATURE_IDS,
   type FeatureDeployment,
   SERVICE_ACCOUNT_NAME_LABEL,
   SERVICE_ACCOUNT_NAMESPACE_LABEL,
 } from '@sveltos-ts/api';
-import { ClusterError, type RegisteredCluster } from '@sveltos-ts/clusters';
+import { ClusterError, clusterKeyString, type RegisteredCluster } from '@sveltos-ts/clusters';
 import type { ReconcileResult, RestClient } from '@sveltos-ts/kube';
 import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
 import { type AddonContext, type PairKey, type Profile, pairId } from '../context.ts';
@@ -20,8 +19,11 @@ import { features } from '../features/index.ts';
 import { FIELD_MANAGER } from '../features/objects.ts';
 import { type FeatureScope, type Summary, toolSettings } from '../features/types.ts';
 import { impersonating, tenantUser } from '../impersonation.ts';
-import { clusterSummaryLabels, clusterSummaryName, featureStatus } from '../summary.ts';
-import { type FeatureResult, nextStep, writeSummaryStatus } from './pair-status.ts';
+import type { ResourceId } from '../plan.ts';
+import { clusterSummaryLabels, clusterSummaryName, featureStatus, fromDeployedResource } from '../summary.ts';
+import { type DriftTarget, LOCAL_TARGET } from './drift-watch.ts';
+import { dependencyGate, pairsForSummaryEvent, rolloutAdmits, rolloutDone } from './pair-gates.ts';
+import { type FeatureResult, nextStep, writeIntent, writeSummaryStatus } from './pair-status.ts';
 
 interface PairScope {
   pair: PairKey;
@@ -32,13 +34,23 @@ interface PairScope {
   /** The features' outcomes, once they ran; the deferred write turns them into the summary status. */
   results: FeatureResult[] | undefined;
   removing: boolean;
+  /** status.dependencies (dependsOn): all deployed, or what the pair waits for. */
+  dependencies: string | undefined;
   writeStatus(): Promise<void>;
 }
 
 export class PairReconciler implements Reconciler<PairKey> {
   readonly #ctx: AddonContext;
   readonly #deploy: Phase<PairScope>[] = [
+    // maxUpdate: a pair without a slot keeps what it deployed, summary included, until one frees
+    {
+      name: 'rollout',
+      run: async (s) =>
+        rolloutAdmits(this.#ctx, s.pair, s.profile!, s.summary) ? undefined : { done: true as const },
+    },
     { name: 'summary', run: (s) => this.#ensureSummary(s) },
+    { name: 'dependencies', run: (s) => this.#dependencies(s) },
+    { name: 'retries', run: async (s) => this.#retryBudget(s) },
     { name: 'features', run: (s) => this.#deployFeatures(s) },
   ];
   readonly #withdraw: Phase<PairScope>[] = [
@@ -73,9 +85,14 @@ export class PairReconciler implements Reconciler<PairKey> {
       summary: ctx.informers.summaries.get(`${pair.cluster.namespace}/${summaryName}`),
       results: undefined,
       removing: !selected,
+      dependencies: undefined,
       writeStatus: () => this.#writeStatus(scope),
     };
-    if (!selected) ctx.forgetReferences(pair);
+    if (!selected) {
+      ctx.forgetReferences(pair);
+      ctx.drift.watch(pair, new Map());
+      ctx.rollouts.release(pair.profile, clusterKeyString(pair.cluster));
+    }
     return runPhases(scope, selected ? this.#deploy : this.#withdraw);
   }
 
@@ -86,6 +103,8 @@ export class PairReconciler implements Reconciler<PairKey> {
     await writeSummaryStatus(this.#ctx, scope.summary, scope.results, {
       removing: scope.removing,
       dryRun: dryRun ? scope.results.flatMap((r) => r.outcome.dryRun ?? []) : undefined,
+      dependencies: scope.dependencies,
+      maxConsecutiveFailures: scope.removing ? undefined : scope.profile?.spec?.maxConsecutiveFailures,
     });
   }
 
@@ -103,6 +122,7 @@ export class PairReconciler implements Reconciler<PairKey> {
         `cluster ${cluster.namespace}/${cluster.name}: ${error.message}`,
       );
     }
+    const drifting = spec.syncMode === 'ContinuousWithDriftDetection' && !scope.removing;
     return {
       profile: { kind: 'ClusterProfile', name: scope.pair.profile, labels, spec },
       cluster,
@@ -115,8 +135,11 @@ export class PairReconciler implements Reconciler<PairKey> {
       summary: scope.summary!,
       client,
       clientError,
+      managementClient: impersonating(ctx.client, tenantUser(labels)),
+      drift: { suspects: drifting ? ctx.drift.take(scope.pair) : new Set() },
       withManagementObjects: (plan) => ctx.withManagementObjects(plan),
       profileExists: (name) => ctx.informers.profiles.get(name) !== undefined,
+      localElsewhere: (id) => ctx.localElsewhere(scope.pair, id),
       recordIntent: (deployed) => this.#recordIntent(scope, deployed),
       wake: (profile) => ctx.queues.pair.add({ profile, cluster: scope.pair.cluster }),
       count: (action, n = 1) => ctx.metrics.resources.inc({ action }, n),
@@ -126,26 +149,7 @@ export class PairReconciler implements Reconciler<PairKey> {
 
   /** Writes the summary status with one feature's record replaced by its intent; the rest stays as is. */
   async #recordIntent(scope: PairScope, deployed: FeatureDeployment): Promise<void> {
-    const summary = scope.summary!;
-    const current = summary.status ?? {};
-    const deployedFeatures = [
-      ...(current.deployedFeatures ?? []).filter((f) => f.featureID !== deployed.featureID),
-      deployed,
-    ].sort((a, b) => FEATURE_IDS.indexOf(a.featureID) - FEATURE_IDS.indexOf(b.featureID));
-    scope.summary = await this.#ctx.client.apply<Summary>(
-      {
-        apiVersion: CONFIG_API_VERSION,
-        kind: 'ClusterSummary',
-        metadata: { name: summary.metadata.name, namespace: summary.metadata.namespace },
-        status: {
-          featureSummaries: current.featureSummaries ?? [],
-          deployedFeatures,
-          // the same field manager owns these: leaving them out of the apply would delete them
-          ...(current.helmReleaseSummaries ? { helmReleaseSummaries: current.helmReleaseSummaries } : {}),
-        },
-      } as Summary,
-      { fieldManager: FIELD_MANAGER, subresource: 'status' },
-    );
+    scope.summary = await writeIntent(this.#ctx, scope.summary!, deployed);
   }
 
   // ---- deploy ------------------------------------------------------------------------------------------
@@ -186,11 +190,39 @@ export class PairReconciler implements Reconciler<PairKey> {
     return undefined;
   }
 
+  async #dependencies(scope: PairScope): Promise<{ done: true } | undefined> {
+    const gate = dependencyGate(this.#ctx, scope.pair, scope.profile!, scope.summary);
+    scope.dependencies = gate.message;
+    if (!gate.results) return undefined;
+    // not deployed now (what was deployed stays); woken when a dependency's summary changes
+    scope.results = gate.results;
+    return { done: true };
+  }
+
+  /** maxConsecutiveFailures reached: nothing is attempted again until the spec or an input changes. */
+  #retryBudget(scope: PairScope): { done: true } | undefined {
+    const max = scope.profile?.spec?.maxConsecutiveFailures;
+    const id = pairId(scope.pair);
+    if (max === undefined) {
+      this.#ctx.exhausted.delete(id);
+      return undefined;
+    }
+    const exhausted = (scope.summary?.status?.featureSummaries ?? []).some(
+      (f) => (f.consecutiveFailures ?? 0) >= max,
+    );
+    const inputs = this.#ctx.inputsOf(scope.pair, scope.profile?.spec ?? {});
+    if (exhausted && this.#ctx.exhausted.get(id) === inputs) return { done: true };
+    this.#ctx.exhausted.delete(id);
+    return undefined;
+  }
+
   async #deployFeatures(scope: PairScope): Promise<{ done: true; result: ReconcileResult | undefined }> {
+    const ctx = this.#ctx;
     const profile = scope.profile!;
     const spec = profile.spec ?? {};
     const previous = scope.summary;
     const fs = this.#featureScope(scope, spec, profile.metadata.labels ?? {});
+    const dryRun = spec.syncMode === 'DryRun';
     const results: FeatureResult[] = [];
     for (const feature of features) {
       const recorded = feature.recorded(previous);
@@ -203,13 +235,49 @@ export class PairReconciler implements Reconciler<PairKey> {
         });
         continue;
       }
-      results.push({ feature, outcome: await feature.deploy(fs, { dryRun: spec.syncMode === 'DryRun' }) });
+      const outcome = await feature.deploy(fs, { dryRun });
+      // validateHealths: what deployed cleanly is Provisioned only once its checks pass
+      if (!dryRun && fs.client && outcome.errors.length === 0 && outcome.conflicts.length === 0) {
+        const unhealthy = await ctx.health.check(fs.client, spec.validateHealths, feature.id);
+        if (unhealthy.length > 0) {
+          outcome.errors.push(...unhealthy);
+          outcome.recheckAfterMs = ctx.settings.healthRetryMs ?? 5_000;
+        }
+      }
+      results.push({ feature, outcome });
     }
     const references = results.flatMap((r) => r.outcome.references);
     // a OneTime feature kept as it was still depends on nothing new: keep watching what it read before
-    if (!results.every((r) => r.outcome.unchanged)) this.#ctx.trackReferences(scope.pair, references);
+    if (!results.every((r) => r.outcome.unchanged)) ctx.trackReferences(scope.pair, references);
+    this.#watchDrift(scope, fs, results);
+    rolloutDone(ctx, scope.pair, profile, results);
     scope.results = results;
-    return { done: true, result: nextStep(this.#ctx, results) };
+    const next = nextStep(ctx, results, spec.maxConsecutiveFailures, previous);
+    if (next === 'exhausted') ctx.exhausted.set(pairId(scope.pair), ctx.inputsOf(scope.pair, spec));
+    return { done: true, result: next === 'exhausted' ? undefined : next };
+  }
+
+  /** ContinuousWithDriftDetection: the drift watch follows what the object features deployed. */
+  #watchDrift(scope: PairScope, fs: FeatureScope, results: readonly FeatureResult[]): void {
+    const objects = new Map<DriftTarget, ResourceId[]>();
+    if (scope.profile?.spec?.syncMode === 'ContinuousWithDriftDetection') {
+      const ids = results.flatMap((r) => [
+        ...(r.outcome.deployed.resources ?? []).map(fromDeployedResource),
+        ...(r.outcome.watch ?? []),
+      ]);
+      const local = ids.filter((i) => i.local);
+      const remote = ids.filter((i) => !i.local);
+      if (local.length) objects.set({ id: LOCAL_TARGET, client: this.#ctx.client }, local);
+      if (remote.length && fs.client)
+        objects.set(
+          {
+            id: clusterKeyString(scope.pair.cluster),
+            client: this.#ctx.registry.connection(scope.pair.cluster),
+          },
+          remote,
+        );
+    }
+    this.#ctx.drift.watch(scope.pair, objects);
   }
 
   // ---- withdraw ----------------------------------------------------------------------------------------
@@ -263,9 +331,10 @@ export class PairReconciler implements Reconciler<PairKey> {
   ): Promise<{ done: true; result: ReconcileResult | undefined }> {
     const results = scope.results ?? [];
     if (results.some((r) => r.outcome.errors.length > 0))
-      return { done: true, result: nextStep(this.#ctx, results) };
+      return { done: true, result: retryOnly(nextStep(this.#ctx, results)) };
     await this.#deleteSummary(scope.summary!);
     scope.results = undefined; // nothing left to write a status on
+    this.#ctx.drift.watch(scope.pair, new Map());
     // profiles blocked by what this one owned may deploy now
     for (const p of this.#ctx.pairsOnCluster(scope.pair.cluster))
       if (pairId(p) !== pairId(scope.pair)) this.#ctx.queues.pair.add(p);
@@ -282,13 +351,12 @@ export class PairReconciler implements Reconciler<PairKey> {
   }
 }
 
-/** A pair is looked at when its summary appears or goes (not on our own status writes), when a
- * ConfigMap/Secret its last plan read changes, and when its cluster changes. */
+/** A pair is looked at when its summary appears or goes (not on our own status writes), when the summary
+ * of a profile it depends on changes readiness, when a ConfigMap/Secret its last plan read changes, when its
+ * cluster changes, and (drift detection) when one of its objects changes in the cluster. */
 export function pairWatches(ctx: AddonContext): Watch<PairKey>[] {
   return [
-    watchInformer(ctx.informers.summaries, (e) =>
-      e.type === 'update' ? undefined : ctx.pairOfSummary(e.object),
-    ),
+    watchInformer(ctx.informers.summaries, (e) => pairsForSummaryEvent(ctx, e)),
     watchInformer(ctx.informers.configMaps, (e) => ctx.referencing('ConfigMap', e.object)),
     watchInformer(ctx.informers.secrets, (e) => ctx.referencing('Secret', e.object)),
     {
@@ -300,6 +368,9 @@ export function pairWatches(ctx: AddonContext): Watch<PairKey>[] {
     },
   ];
 }
+
+const retryOnly = (r: ReconcileResult | 'exhausted' | undefined): ReconcileResult | undefined =>
+  r === 'exhausted' ? undefined : r;
 
 function pick(labels: Record<string, string> | undefined, keys: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};

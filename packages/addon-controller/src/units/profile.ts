@@ -1,12 +1,26 @@
 // Unit "clusterprofile" (key: profile name): finds the clusters a profile selects, fans out to every
-// (profile, cluster) pair (selected now or holding a summary), and writes `status.matchingClusters`.
+// (profile, cluster) pair (selected now or holding a summary), and writes `status.matchingClusters`, the
+// condition FeaturesSupported (fields refused out loud, refusals.ts, with a Warning Event each) and, with
+// maxUpdate, `updatingClusters`/`updatedClusters`.
 
-import { CLUSTER_PROFILE_NAME_LABEL, CONFIG_API_VERSION, type ObjectReference } from '@sveltos-ts/api';
+import {
+  CLUSTER_PROFILE_NAME_LABEL,
+  type ClusterProfileSpec,
+  type ClusterProfileStatus,
+  CONFIG_API_VERSION,
+  type Condition,
+  canonicalJson,
+  type ObjectReference,
+} from '@sveltos-ts/api';
 import { ClusterError, type RegisteredCluster } from '@sveltos-ts/clusters';
 import { KubeError, type ReconcileResult } from '@sveltos-ts/kube';
 import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
 import { type AddonContext, type PairKey, type Profile, pairId } from '../context.ts';
 import { FIELD_MANAGER } from '../features/objects.ts';
+import { refusals } from '../refusals.ts';
+import { provisioned } from './dependencies.ts';
+import { requestedFeatures } from './pair-gates.ts';
+import { specHash } from './rollout.ts';
 
 interface ProfileScope {
   name: string;
@@ -85,27 +99,124 @@ export class ProfileReconciler implements Reconciler<string> {
     for (const p of scope.pairs.values()) this.#ctx.queues.pair.add(p);
     const { profile, matching } = scope;
     if (!profile || matching === undefined) return;
-    if (JSON.stringify(profile.status?.matchingClusters ?? []) === JSON.stringify(matching)) return;
+    const spec = profile.spec ?? {};
+    const current = profile.status ?? {};
+    const condition = supportCondition(spec, current.conditions);
+    const status: ClusterProfileStatus = {
+      matchingClusters: matching,
+      conditions: [condition],
+      ...(spec.maxUpdate !== undefined ? this.#rollout(scope.name, spec) : {}),
+    };
+    const same = (a: ClusterProfileStatus, b: ClusterProfileStatus) =>
+      canonicalJson({ ...a, conditions: a.conditions?.map(({ lastTransitionTime: _t, ...c }) => c) }) ===
+      canonicalJson({ ...b, conditions: b.conditions?.map(({ lastTransitionTime: _t, ...c }) => c) });
+    const previous: ClusterProfileStatus = {
+      matchingClusters: current.matchingClusters ?? [],
+      ...(current.conditions ? { conditions: current.conditions } : {}),
+      ...(current.updatingClusters ? { updatingClusters: current.updatingClusters } : {}),
+      ...(current.updatedClusters ? { updatedClusters: current.updatedClusters } : {}),
+    };
+    if (same(previous, status)) return;
+    // each refused field is told once, when the condition changes
+    const before = current.conditions?.find((c) => c.type === FEATURES_SUPPORTED);
+    if (before?.message !== condition.message)
+      for (const r of refusals(spec))
+        this.#ctx.recorder.record(
+          {
+            apiVersion: CONFIG_API_VERSION,
+            kind: 'ClusterProfile',
+            name: scope.name,
+            uid: profile.metadata.uid,
+          },
+          'Warning',
+          'FEATURE_NOT_SUPPORTED',
+          r.message,
+        );
     try {
       await this.#ctx.client.apply(
-        {
-          apiVersion: CONFIG_API_VERSION,
-          kind: 'ClusterProfile',
-          metadata: { name: scope.name },
-          status: { matchingClusters: matching },
-        },
+        { apiVersion: CONFIG_API_VERSION, kind: 'ClusterProfile', metadata: { name: scope.name }, status },
         { fieldManager: FIELD_MANAGER, subresource: 'status' },
       );
     } catch (error) {
       if (!(error instanceof KubeError && error.code === 'NOT_FOUND')) throw error;
     }
   }
+
+  /** maxUpdate: the clusters updating to the current spec, and those already updated (units/rollout.ts). */
+  #rollout(
+    name: string,
+    spec: ClusterProfileSpec,
+  ): Pick<ClusterProfileStatus, 'updatingClusters' | 'updatedClusters'> {
+    const hash = specHash(spec);
+    const updated: ObjectReference[] = [];
+    for (const s of this.#ctx.informers.summaries.list()) {
+      const pair = this.#ctx.pairOfSummary(s);
+      if (pair?.profile !== name || !provisioned(s, spec, requestedFeatures)) continue;
+      updated.push(clusterRef(pair.cluster));
+    }
+    const updating = this.#ctx.rollouts.updating(name, hash).flatMap((k) => {
+      const c = this.#ctx.registry.get(k);
+      return c ? [clusterRef(c)] : [];
+    });
+    const sorted = (l: ObjectReference[]) =>
+      l.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+    return {
+      updatingClusters: { hash, clusters: sorted(updating) },
+      updatedClusters: { hash, clusters: sorted(updated) },
+    };
+  }
 }
 
-/** A profile is looked at when it changes and when clusters or ClusterSets change. */
+export const FEATURES_SUPPORTED = 'FeaturesSupported';
+
+/** FeaturesSupported: False (FEATURE_NOT_SUPPORTED, one line per refused field) or True. */
+export function supportCondition(
+  spec: ClusterProfileSpec,
+  previous: readonly Condition[] | undefined,
+): Condition {
+  const refused = refusals(spec);
+  const condition: Condition = refused.length
+    ? {
+        type: FEATURES_SUPPORTED,
+        status: 'False',
+        reason: 'FEATURE_NOT_SUPPORTED',
+        message: refused.map((r) => r.message).join('\n'),
+      }
+    : {
+        type: FEATURES_SUPPORTED,
+        status: 'True',
+        reason: 'AllFieldsSupported',
+        message: 'every field set is deployed',
+      };
+  const before = previous?.find((c) => c.type === FEATURES_SUPPORTED);
+  return {
+    ...condition,
+    lastTransitionTime:
+      before?.status === condition.status && before.lastTransitionTime
+        ? before.lastTransitionTime
+        : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+}
+
+const clusterRef = (c: { type: string; namespace: string; name: string }): ObjectReference => ({
+  apiVersion: c.type === 'Capi' ? 'cluster.x-k8s.io/v1beta1' : 'lib.projectsveltos.io/v1beta1',
+  kind: c.type === 'Capi' ? 'Cluster' : 'SveltosCluster',
+  namespace: c.namespace,
+  name: c.name,
+});
+
+/** A profile is looked at when it changes, when clusters or ClusterSets change, and (maxUpdate) when one of
+ * its summaries changes. */
 export function profileWatches(ctx: AddonContext): Watch<string>[] {
   return [
     watchInformer(ctx.informers.profiles, (e) => e.object.metadata.name),
+    // maxUpdate: a cluster finishing (or failing) changes which clusters are updating
+    watchInformer(ctx.informers.summaries, (e) => {
+      const profile = ctx.pairOfSummary(e.object)?.profile;
+      return profile && ctx.informers.profiles.get(profile)?.spec?.maxUpdate !== undefined
+        ? profile
+        : undefined;
+    }),
     {
       subscribe: (enqueue) =>
         ctx.registry.on(() => {

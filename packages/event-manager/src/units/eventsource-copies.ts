@@ -11,7 +11,13 @@ import {
   LIB_API_VERSION,
 } from '@sveltos-ts/api';
 import { ClusterError, type ClusterKey, type RegisteredCluster } from '@sveltos-ts/clusters';
-import { isKubeError, type KubeObject, type ReconcileResult, type RestClient, TerminalError } from '@sveltos-ts/kube';
+import {
+  isKubeError,
+  type KubeObject,
+  type ReconcileResult,
+  type RestClient,
+  TerminalError,
+} from '@sveltos-ts/kube';
 import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
 import { type EventManagerContext, FIELD_MANAGER, involved } from '../context.ts';
 

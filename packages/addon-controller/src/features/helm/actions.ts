@@ -6,12 +6,15 @@ import { canonicalJson, type DeployedHelmRelease, type HelmChartSummary } from '
 import { failpoint, type RestClient } from '@sveltos-ts/kube';
 import { parseAllDocuments } from 'yaml';
 import { AddonError } from '../../errors.ts';
+import type { ResourceId } from '../../plan.ts';
 import { FIELD_MANAGER, kubeFailure } from '../objects.ts';
 import type { DryRunEntry, FeatureScope } from '../types.ts';
 import { cachedResolution, type FetchedChart, fetchChart } from './charts.ts';
 import { type HelmCli, HelmCommandError } from './cli.ts';
+import { driftedObjects, type ReleaseObject, releaseObjects } from './drift.ts';
 import { commandDeadline, type HelmOptions, installFlags, uninstallFlags, upgradeFlags } from './options.ts';
 import type { DesiredRelease } from './plan.ts';
+import { PATCHES_LABEL } from './post-render.ts';
 import { type LiveRelease, ownerLabels, readRelease, releaseOwnership } from './release.ts';
 
 /** What one release's reconcile concluded. */
@@ -25,6 +28,9 @@ export interface ReleaseResult {
   dryRun?: DryRunEntry | undefined;
   /** `ns/name|version|valuesHash` of a release managed as desired (the feature's hash). */
   fingerprint?: string | undefined;
+  /** Drift detection: the release's objects (to watch) and those found drifted and put back. */
+  objects?: ResourceId[] | undefined;
+  drifts?: string[] | undefined;
 }
 
 export interface ReleaseContext {
@@ -33,6 +39,16 @@ export interface ReleaseContext {
   helm: HelmCli;
   /** Writes the record with this entry set before helm runs (crash consistency). */
   recordIntent(entry: DeployedHelmRelease): Promise<void>;
+  /** spec.patches/patchesFrom and drift labels: helm's post-renderer flags and the release label carrying
+   * their hash, per release (helm/post-render.ts). */
+  postRender?:
+    | ((r: {
+        namespace: string;
+        name: string;
+      }) => { flags: string[]; labels: Record<string, string> } | undefined)
+    | undefined;
+  /** ContinuousWithDriftDetection: the objects the drift watch saw change (helm/drift.ts). */
+  drift?: { suspects: ReadonlySet<string> } | undefined;
 }
 
 export const describeRelease = (r: { namespace: string; name: string }): string =>
@@ -98,6 +114,7 @@ function sameRelease(
 ): string | undefined {
   const chart = r.source.ref.split('/').at(-1);
   if (l.status !== 'deployed') return `release is ${l.status}`;
+  if (l.labels[PATCHES_LABEL] !== labels[PATCHES_LABEL]) return 'patches changed';
   if (l.chartName !== chart) return `chart ${l.chartName} → ${chart}`;
   if (l.chartVersion.replace(/^v(?=\d)/, '') !== version)
     return `chart version ${l.chartVersion} → ${version}`;
@@ -155,7 +172,9 @@ export async function deployRelease(
     }
     takeoverFrom = own.name;
   }
-  const labels = ownerLabels(scope.profile.name, r.tier);
+  const render = ctx.postRender?.(r);
+  const labels = { ...ownerLabels(scope.profile.name, r.tier), ...(render?.labels ?? {}) };
+  const postRender = render?.flags ?? [];
   let chart: FetchedChart | undefined;
   let version = cachedResolution(ctx.helm, r.source);
   try {
@@ -171,13 +190,22 @@ export async function deployRelease(
       dryRun: { action: 'NoAction', resource, message: error.message },
     };
   }
-  const change =
+  let change =
     own.type === 'absent'
       ? 'not installed'
       : own.type === 'ours' && current
         ? sameRelease(current, r, version, labels)
         : 'takeover';
-  const fingerprint = `${r.namespace}/${r.name}|${version}|${r.valuesHash}`;
+  let drifts: string[] = [];
+  let objects: ReleaseObject[] | undefined;
+  if (ctx.drift && current && change === undefined) {
+    objects = await releaseObjects(ctx.client, current.manifest, r.namespace);
+    if (!dryRun) drifts = await driftedObjects(ctx.client, objects, ctx.drift.suspects);
+    // an upgrade with what the release has puts changed fields back and creates missing objects
+    if (drifts.length > 0) change = `drift: ${drifts.join(', ')}`;
+  }
+  const patched = labels[PATCHES_LABEL] ? `|${labels[PATCHES_LABEL]}` : '';
+  const fingerprint = `${r.namespace}/${r.name}|${version}|${r.valuesHash}${patched}`;
   const record: DeployedHelmRelease = {
     releaseName: r.name,
     releaseNamespace: r.namespace,
@@ -186,7 +214,13 @@ export async function deployRelease(
     repositoryURL: r.source.repositoryURL,
   };
   if (change === undefined)
-    return { entry: entry(), record, fingerprint, dryRun: { action: 'NoAction', resource } };
+    return {
+      entry: entry(),
+      record,
+      fingerprint,
+      dryRun: { action: 'NoAction', resource },
+      ...(objects ? { objects: objects.map((o) => o.id) } : {}),
+    };
   const install = own.type === 'absent' || !current?.hasDeployed;
   if (dryRun)
     return { entry: entry(), dryRun: { action: install ? 'Install' : 'Upgrade', resource, message: change } };
@@ -219,18 +253,24 @@ export async function deployRelease(
       verb = install ? 'install' : 'upgrade';
     }
     if (install) {
-      await ctx.helm.run(['install', r.name, chart.file, ...base, ...installFlags(r.options, labels)], {
-        kube: true,
-        timeoutMs,
-        what: `helm install ${r.namespace}/${r.name}`,
-      });
+      await ctx.helm.run(
+        ['install', r.name, chart.file, ...base, ...installFlags(r.options, labels), ...postRender],
+        {
+          kube: true,
+          timeoutMs,
+          what: `helm install ${r.namespace}/${r.name}`,
+        },
+      );
     } else {
       if (r.options.upgrade.upgradeCRDs) await upgradeCrds(ctx, chart);
-      await ctx.helm.run(['upgrade', r.name, chart.file, ...base, ...upgradeFlags(r.options, labels)], {
-        kube: true,
-        timeoutMs,
-        what: `helm upgrade ${r.namespace}/${r.name}`,
-      });
+      await ctx.helm.run(
+        ['upgrade', r.name, chart.file, ...base, ...upgradeFlags(r.options, labels), ...postRender],
+        {
+          kube: true,
+          timeoutMs,
+          what: `helm upgrade ${r.namespace}/${r.name}`,
+        },
+      );
     }
   } catch (error) {
     const failure = error instanceof AddonError ? error : helmFailure(r, verb, error);
@@ -240,5 +280,16 @@ export async function deployRelease(
   failpoint('addon-controller/helm-after-install');
   scope.count(install ? 'helm-install' : 'helm-upgrade');
   if (takeoverFrom) scope.wake(takeoverFrom);
-  return { entry: entry(), record: { ...record, lastAppliedTime: new Date().toISOString() }, fingerprint };
+  let watched: ResourceId[] | undefined;
+  if (ctx.drift) {
+    const after = await live(ctx, r);
+    watched = after ? (await releaseObjects(ctx.client, after.manifest, r.namespace)).map((o) => o.id) : [];
+  }
+  return {
+    entry: entry(),
+    record: { ...record, lastAppliedTime: new Date().toISOString() },
+    fingerprint,
+    ...(watched ? { objects: watched } : {}),
+    ...(drifts.length > 0 ? { drifts } : {}),
+  };
 }

@@ -301,6 +301,12 @@ function planChart(ctx: Ctx, profile: Profile, chart: HelmChart, field: string):
       'INVALID_HELM_CHART',
       `${field}.releaseNamespace ${JSON.stringify(namespace)} is not a namespace name`,
     );
+  for (const k of ['signatureVerification', 'provenanceVerification'] as const)
+    if (chart[k] !== undefined && chart[k] !== null)
+      throw new AddonError(
+        'FEATURE_NOT_SUPPORTED',
+        `FEATURE_NOT_SUPPORTED: ${field}.${k}: chart verification is not supported yet; the chart is not deployed unverified`,
+      );
   const source = chartSource(ctx, chart, f, field);
   const base = parseValues(f(chart.values, 'values'), `${field}.values`);
   const values = valuesFrom(ctx, chart.valuesFrom ?? [], field, base);

@@ -20,13 +20,20 @@ export interface LiveRelease {
   labels: Record<string, string>;
   /** Some revision is deployed (an upgrade is possible). */
   hasDeployed: boolean;
+  /** The rendered (and post-rendered) manifest of the latest revision. */
+  manifest: string;
 }
 
 const SYSTEM_LABELS = new Set(['name', 'owner', 'status', 'version', 'createdAt', 'modifiedAt']);
 
 type StorageSecret = KubeObject & { data?: Record<string, string> };
 
-function decode(secret: StorageSecret): { status?: string; chart?: unknown; config?: unknown } {
+function decode(secret: StorageSecret): {
+  status?: string;
+  chart?: unknown;
+  config?: unknown;
+  manifest?: string;
+} {
   const outer = Buffer.from(secret.data?.release ?? '', 'base64').toString('utf8');
   let bytes = Buffer.from(outer, 'base64');
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
@@ -34,8 +41,14 @@ function decode(secret: StorageSecret): { status?: string; chart?: unknown; conf
     info?: { status?: string };
     chart?: { metadata?: { name?: string; version?: string } };
     config?: Record<string, unknown> | null;
+    manifest?: string;
   };
-  return { status: r.info?.status, chart: r.chart?.metadata, config: r.config ?? {} };
+  return {
+    status: r.info?.status,
+    chart: r.chart?.metadata,
+    config: r.config ?? {},
+    manifest: r.manifest ?? '',
+  };
 }
 
 /** The latest revision of release `name` in `namespace`, or undefined when there is none. */
@@ -63,6 +76,7 @@ export async function readRelease(
     config: (r.config ?? {}) as Record<string, unknown>,
     labels,
     hasDeployed: list.items.some((s) => s.metadata.labels?.status === 'deployed'),
+    manifest: r.manifest ?? '',
   };
 }
 

@@ -1,7 +1,8 @@
 // planKustomizations(): the pure half of a kustomizationRef — which ConfigMap/Secret holds the kustomize
 // directory (an archive), the path, components and target namespace (templates over `.Cluster` as
 // upstream), and the substitute values (values, then valuesFrom; each value may itself be a template)
-// that the build's output is instantiated with. Flux sources are refused until a later release.
+// that the build's output is instantiated with. deploymentType Local sends the objects to the management
+// cluster. Flux sources and remoteURL are refused.
 
 import { DEFAULT_TIER, type KustomizationRef, TEMPLATE_ANNOTATION } from '@sveltos-ts/api';
 import { addonData, sveltosFuncs, TemplateCache, TemplateError, type Value } from '@sveltos-ts/template';
@@ -32,11 +33,14 @@ export interface KustomizeSource {
   values: Record<string, string>;
   tier: number;
   skipNamespaceCreation: boolean;
+  /** deploymentType Local: the objects go to the management cluster. */
+  local: boolean;
+  force: boolean;
 }
 
 export type PlannedKustomization =
-  | { source: KustomizeSource; error?: undefined }
-  | { error: AddonError; source?: undefined };
+  | { index: number; source: KustomizeSource; error?: undefined }
+  | { index: number; error: AddonError; source?: undefined };
 
 export interface KustomizePlan {
   refs: PlannedKustomization[];
@@ -92,8 +96,6 @@ function planRef(
       'UNSUPPORTED_REFERENCE',
       `${field}: ${ref.kind ? `kind ${ref.kind} (a Flux source)` : 'remoteURL'} is not supported yet (only ConfigMap and Secret holding a kustomize archive)`,
     );
-  if (ref.deploymentType === 'Local')
-    throw new AddonError('UNSUPPORTED_REFERENCE', `${field}: deploymentType Local is not supported yet`);
   const kind = ref.kind;
   const namespace = ref.namespace
     ? renderName(ref.namespace, input.cluster, `${field}.namespace`)
@@ -148,6 +150,8 @@ function planRef(
     values,
     tier,
     skipNamespaceCreation: ref.skipNamespaceCreation === true,
+    local: ref.deploymentType === 'Local',
+    force: ref.force === true,
   };
 }
 
@@ -163,10 +167,10 @@ export function planKustomizations(input: {
   for (const [i, ref] of (input.profile.spec.kustomizationRefs ?? []).entries()) {
     try {
       const source = planRef(input, ref, `spec.kustomizationRefs[${i}]`, data, references);
-      if (source) refs.push({ source });
+      if (source) refs.push({ index: i, source });
     } catch (e) {
       if (!(e instanceof AddonError)) throw e;
-      refs.push({ error: e });
+      refs.push({ index: i, error: e });
     }
   }
   return { refs, errors, references };
