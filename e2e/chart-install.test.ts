@@ -106,11 +106,30 @@ describe('charts/sveltos installed with helm, the controllers running with its i
   const deployment = (name: string) =>
     admin.get<Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name });
 
+  /** The pod's webhook certificate directory (a Secret volume) written out from the chart's Secret, and the
+   * webhook on a free port: everything else of the argument is kept. */
+  async function asOutsideThePod(arg: string): Promise<string> {
+    if (arg.startsWith('--webhook-port=')) return '--webhook-port=0';
+    if (!arg.startsWith('--webhook-cert-dir=')) return arg;
+    const secret = await admin.get<KubeObject & { data: Record<string, string> }>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: NS,
+      name: 'event-manager-webhook-cert',
+    });
+    const certs = mkdtempSync(join(dir, 'webhook-certs-'));
+    for (const [key, value] of Object.entries(secret.data))
+      writeFileSync(join(certs, key), Buffer.from(value, 'base64'), { mode: 0o600 });
+    return `--webhook-cert-dir=${certs}`;
+  }
+
   /** Runs a component as its Deployment would: the same arguments and environment, its ServiceAccount's
    * identity; only the metrics port is a free one and --kubeconfig points at the minted credentials. */
   async function start(component: Component, kubeconfig: string): Promise<Running> {
     const container = (await deployment(component.name)).spec.template.spec.containers[0]!;
-    const args = container.args.filter((a) => !a.startsWith('--metrics-port='));
+    const args = await Promise.all(
+      container.args.filter((a) => !a.startsWith('--metrics-port=')).map((a) => asOutsideThePod(a)),
+    );
     const environment: Record<string, string> = { NAMESPACE: NS };
     for (const e of container.env ?? []) if (e.value !== undefined) environment[e.name] = e.value;
     const child = spawn(
@@ -180,10 +199,16 @@ describe('charts/sveltos installed with helm, the controllers running with its i
     }
     for (const crd of crds.filter((c) => c.spec.group.endsWith('projectsveltos.io')))
       await eventually(`CRD ${crd.metadata.name} served`, async () =>
-        admin.resource(`${crd.spec.group}/v1beta1`, crd.spec.names.kind).then(
-          () => true,
-          () => false,
-        ),
+        // the stored version: v1beta1, v1alpha1 for EventBasedAddOn (its only version)
+        admin
+          .resource(
+            `${crd.spec.group}/${crd.spec.versions.find((v) => v.storage)?.name}`,
+            crd.spec.names.kind,
+          )
+          .then(
+            () => true,
+            () => false,
+          ),
       );
     assert.equal(
       await admin.getOrUndefined({

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { crdFileName, crds } from '@sveltos-ts/api';
+import { type CustomResourceDefinition, crdFileName, crds } from '@sveltos-ts/api';
 import type { KubeObject, RestClient } from '@sveltos-ts/kube';
 import { ensureBinaries } from '@sveltos-ts/testenv';
 import { parse, parseAllDocuments } from 'yaml';
@@ -56,6 +56,7 @@ interface Rule {
   verbs: string[];
 }
 type Role = KubeObject & { rules: Rule[] };
+type CrdSpec = CustomResourceDefinition['spec'];
 type Service = KubeObject & { spec: { ports: Array<{ name: string; port: number; targetPort: string }> } };
 
 /** `helm template` of the chart with a values file (YAML text) and extra flags. */
@@ -134,7 +135,14 @@ describe('charts/sveltos', () => {
       // the rendered CRD is the generated one: same spec, same name (the chart only adds labels and the
       // annotation)
       const generated = parse(readFileSync(join(SOURCE_DIR, file), 'utf8')) as { spec: unknown };
-      assert.deepEqual((crd as unknown as { spec: unknown }).spec, generated.spec);
+      // except the conversion webhook's CA, which the chart generates (docs/api-versions.md)
+      const spec = structuredClone((crd as unknown as { spec: CrdSpec }).spec);
+      const clientConfig = spec.conversion?.webhook?.clientConfig;
+      if (clientConfig) {
+        assert.match(clientConfig.caBundle ?? '', /^LS0tLS1CRUdJTi/, `${crd.metadata.name}: CA bundle`);
+        delete clientConfig.caBundle;
+      }
+      assert.deepEqual(spec, generated.spec);
       assert.deepEqual(parse(readFileSync(join(CHART_CRD_DIR, file), 'utf8')), generated);
     }
     const without = await render('projectsveltos', 'crds: {install: false}');
@@ -180,8 +188,10 @@ describe('charts/sveltos', () => {
       'RoleBinding/addon-controller',
       'RoleBinding/event-manager',
       'RoleBinding/sveltos-agent-leader-election',
+      'Secret/event-manager-webhook-cert',
       'Service/addon-controller-metrics',
       'Service/event-manager-metrics',
+      'Service/event-manager-webhook',
       'ServiceAccount/addon-controller',
       'ServiceAccount/event-manager',
       'ServiceAccount/sveltos-agent',
@@ -209,7 +219,10 @@ describe('charts/sveltos', () => {
       assert.ok(c.args.includes('--leader-elect'), 'leader election is always on by default');
       assert.ok(c.args.includes(`--manage-cluster-status=${manageStatus}`));
       assert.ok(!c.args.some((a) => a.startsWith('--kubeconfig')), 'in-cluster credentials by default');
-      assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: port, protocol: 'TCP' }]);
+      // the event-manager also serves the conversion webhook (on by default)
+      const webhookPort =
+        name === 'event-manager' ? [{ name: 'webhook', containerPort: 9443, protocol: 'TCP' }] : [];
+      assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: port, protocol: 'TCP' }, ...webhookPort]);
       assert.deepEqual(
         [c.livenessProbe.httpGet, c.readinessProbe.httpGet],
         [
@@ -227,8 +240,17 @@ describe('charts/sveltos', () => {
         { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
         { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2' },
       ]);
-      assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
-      assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: {} }]);
+      const webhook = name === 'event-manager';
+      assert.deepEqual(c.volumeMounts, [
+        { name: 'tmp', mountPath: '/tmp' },
+        ...(webhook
+          ? [{ name: 'webhook-certs', mountPath: '/etc/sveltos/webhook-certs', readOnly: true }]
+          : []),
+      ]);
+      assert.deepEqual(pod.volumes, [
+        { name: 'tmp', emptyDir: {} },
+        ...(webhook ? [{ name: 'webhook-certs', secret: { secretName: 'event-manager-webhook-cert' } }] : []),
+      ]);
       const service = find<Service>(objects, 'Service', `${name}-metrics`);
       assert.deepEqual(service.spec.ports, [
         { name: 'metrics', port, targetPort: 'metrics', protocol: 'TCP' },
@@ -353,6 +375,28 @@ agent: {replicas: 2}
     assert.ok(rules.some((r) => r.resources.includes('deployments') && r.verbs.includes('get')));
   });
 
+  it('renders one controller set per shard key beside the default one, each with its own selector', async () => {
+    const namespace = uniqueName('sveltos-chart');
+    const objects = await render(namespace, 'shards: [s1, s2]\n');
+    await dryRun(namespace, objects);
+    const deployments = objects.filter((o): o is Deployment => o.kind === 'Deployment');
+    for (const component of ['event-manager', 'addon-controller']) {
+      assert.ok(!container(objects, component).args.some((a) => a.startsWith('--shard-key')));
+      for (const key of ['s1', 's2']) {
+        const name = `${component}-${key}`;
+        const d = find<Deployment>(objects, 'Deployment', name);
+        assert.ok(container(objects, name).args.includes(`--shard-key=${key}`), name);
+        assert.equal(d.spec.template.spec.serviceAccountName, component, 'the same identity and RBAC');
+        assert.equal(container(objects, name).image, container(objects, component).image);
+      }
+    }
+    // no two Deployments select each other's pods
+    const selectors = deployments.map((d) =>
+      JSON.stringify((d.spec as { selector?: { matchLabels?: unknown } }).selector?.matchLabels),
+    );
+    assert.equal(new Set(selectors).size, deployments.length, selectors.join('\n'));
+  });
+
   it('renders without CRDs, agent and leader election; a ServiceMonitor only where its CRD is served', async () => {
     const namespace = uniqueName('sveltos-chart');
     const bare = await render(
@@ -384,6 +428,53 @@ agent: {replicas: 2}
       const service = find(monitored, 'Service', `${name}-metrics`);
       assert.equal(service.metadata.labels?.['app.kubernetes.io/name'], name);
     }
+  });
+
+  it('renders the web view only when enabled, with no RBAC and no token of its own', async () => {
+    assert.ok(!(await render('projectsveltos')).some((o) => o.metadata.name === 'web'), 'off by default');
+    const namespace = uniqueName('sveltos-chart');
+    const objects = await render(namespace, 'web: {enabled: true}');
+    const web = objects.filter((o) => o.metadata.name === 'web');
+    assert.deepEqual(web.map((o) => o.kind).sort(), ['Deployment', 'Service', 'ServiceAccount']);
+    // no Role, ClusterRole or binding names its ServiceAccount: it reads only with the users' tokens
+    const bound = objects.filter(
+      (o) =>
+        (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') &&
+        ((o as KubeObject & { subjects?: Array<{ name: string }> }).subjects ?? []).some(
+          (s) => s.name === 'web',
+        ),
+    );
+    assert.deepEqual(bound, []);
+    assert.equal(
+      (find(objects, 'ServiceAccount', 'web') as { automountServiceAccountToken?: boolean })
+        .automountServiceAccountToken,
+      false,
+    );
+    const deployment = find<Deployment>(objects, 'Deployment', 'web');
+    const pod = deployment.spec.template.spec as Deployment['spec']['template']['spec'] & {
+      automountServiceAccountToken?: boolean;
+    };
+    const volumes = pod.volumes as Array<{ name: string; configMap?: { name: string } }>;
+    assert.equal(pod.automountServiceAccountToken, false);
+    const c = pod.containers[0]!;
+    assert.equal(c.image, `ghcr.io/sveltos-ts/web:${version('packages/web/package.json')}`);
+    assert.ok(c.args.includes('--certificate-authority=/etc/sveltos/api-ca/ca.crt'));
+    assert.ok(volumes.some((v) => v.configMap?.name === 'kube-root-ca.crt'));
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    await dryRun(namespace, objects);
+
+    const proxied = await render(
+      namespace,
+      'web: {enabled: true, trustForwardedToken: true, tls: {secretName: web-tls}}\nglobal: {kubeconfig: {secretName: mgmt}}',
+    );
+    const args = container(proxied, 'web').args;
+    for (const arg of [
+      '--trust-forwarded-token',
+      '--tls-cert-file=/etc/sveltos/tls/tls.crt',
+      '--kubeconfig=/etc/sveltos/kubeconfig/kubeconfig',
+    ])
+      assert.ok(args.includes(arg), arg);
+    assert.equal(container(proxied, 'web').readinessProbe.httpGet.path, '/readyz');
   });
 
   it('refuses contradictory values with a clear message', async () => {

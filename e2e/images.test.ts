@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { crds } from '@sveltos-ts/api';
 import { RestClient } from '@sveltos-ts/kube';
-import { eventually, TestEnv } from '@sveltos-ts/testenv';
+import { eventually, freePort, TestEnv } from '@sveltos-ts/testenv';
 import { parse } from 'yaml';
 import { Containerd, ensureTools } from '../scripts/images/containerd.ts';
 import { readOciArchive } from '../scripts/images/oci.ts';
@@ -44,14 +43,6 @@ function version(component: Component): string {
 function archive(component: Component): string {
   const cache = process.env.SVELTOS_TS_CACHE ?? join(homedir(), '.cache', 'sveltos-ts');
   return join(cache, 'images', `${component}-${version(component)}.oci.tar`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const skip = process.env.SVELTOS_TS_IMAGE_TESTS === '0' ? 'SVELTOS_TS_IMAGE_TESTS=0' : await ensureTools();

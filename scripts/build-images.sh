@@ -7,7 +7,7 @@
 #
 #   bash scripts/build-images.sh [--force] [component...]
 #
-# components: event-manager addon-controller sveltos-agent (the default), sveltosctl, or `all`.
+# components: event-manager addon-controller sveltos-agent (the default), sveltosctl, web, or `all`.
 # Writes $SVELTOS_TS_CACHE/images/<component>-<version>.oci.tar (default cache: ~/.cache/sveltos-ts), each
 # holding the image as ${IMAGE_REPOSITORY:-ghcr.io/sveltos-ts}/<component>:<version>; an archive whose inputs
 # did not change is kept (--force rebuilds). Prints a table of sizes. Needs root (buildah's vfs storage,
@@ -16,7 +16,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh" # Node, pnpm, workspace; cd to the repository root
 
 DEFAULT_COMPONENTS=(event-manager addon-controller sveltos-agent)
-ALL_COMPONENTS=(event-manager addon-controller sveltos-agent sveltosctl)
+ALL_COMPONENTS=(event-manager addon-controller sveltos-agent sveltosctl web)
 IMAGE_REPOSITORY="${IMAGE_REPOSITORY:-ghcr.io/sveltos-ts}"
 IMAGES_CACHE="$SVELTOS_TS_CACHE/images"
 
@@ -26,7 +26,7 @@ for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
     all) components+=("${ALL_COMPONENTS[@]}") ;;
-    event-manager | addon-controller | sveltos-agent | sveltosctl) components+=("$arg") ;;
+    event-manager | addon-controller | sveltos-agent | sveltosctl | web) components+=("$arg") ;;
     *) echo "build-images: unknown argument $arg (components: ${ALL_COMPONENTS[*]}, all; --force)" >&2; exit 2 ;;
   esac
 done
@@ -114,6 +114,7 @@ description() {
     addon-controller) echo 'Sveltos event framework (TypeScript): deploys ClusterProfiles to the matching clusters' ;;
     sveltos-agent) echo 'Sveltos event framework (TypeScript): evaluates EventSources in a cluster, writes EventReports' ;;
     sveltosctl) echo 'Sveltos command line (TypeScript edition)' ;;
+    web) echo 'Sveltos event framework (TypeScript): read-only web view of the fleet, read with each user'"'"'s token' ;;
   esac
 }
 

@@ -2,7 +2,7 @@
 // objects), and how long the first report takes. The agent runs as its own process (the real entry point), so
 // its RSS is its own.
 //
-//   node bench/agent/run.ts [objects=50000]
+//   [AGENT_NODE_FLAGS='--max-semi-space-size=2 --optimize-for-size'] node bench/agent/run.ts [objects=50000]
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,10 @@ const objects = Number(process.argv[2] ?? 50_000);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const payload = 'x'.repeat(700); // about 1 KB per ConfigMap as stored
 // as the Helm chart runs the agent (NODE_OPTIONS): a small young generation keeps the heap close to the cache
-const agentNodeFlags = ['--max-semi-space-size=2'];
+// (AGENT_NODE_FLAGS replaces them, to compare V8 settings)
+const agentNodeFlags = process.env.AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? [
+  '--max-semi-space-size=2',
+];
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -12,6 +12,7 @@ import { addonsTable } from '@sveltos-ts/sveltosctl';
 import { TestEnv } from '@sveltos-ts/testenv';
 import { buildImages, type PodFleet, podClusterOptions, releaseNamespace, startPodFleet } from '../pods.ts';
 import { converge, deployedAddons, type Fleet, fleetClusters, scenarios, startFleet } from '../scenarios.ts';
+import { startDemoWebView } from './web.ts';
 
 const keep = process.argv.includes('--keep');
 const verbose = process.argv.includes('--verbose');
@@ -60,6 +61,8 @@ if (podFleet) {
 } else {
   console.log('  components: event-manager, addon-controller, one sveltos-agent per registered cluster\n');
 }
+const web = await startDemoWebView(env);
+console.log(`Web view (live while the demo runs): ${web.url}  sign in with the token in ${web.tokenFile}\n`);
 
 let failed = false;
 for (const scenario of scenarios) {
@@ -88,8 +91,10 @@ for (const scenario of scenarios) {
 console.log('\nWhat was deployed where (from the ClusterSummaries, as `sveltosctl show addons` reads them):');
 console.log(addonsTable(await deployedAddons(fleet)));
 
+await web.stop();
 await fleet.stop();
 if (keep) {
+  console.log(`\nWeb view again, on the kept clusters: ${web.rerun}  (token: ${web.tokenFile})`);
   console.log(
     `\nClusters keep running (${podFleet ? 'with their nodes and pods' : 'components stopped'}). Kubeconfigs: ${env.runDir}/<cluster>.kubeconfig`,
   );

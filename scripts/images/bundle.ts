@@ -21,6 +21,7 @@ import {
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { copyStaticAssets } from '../../packages/web/src/assets.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -30,6 +31,7 @@ export const COMPONENTS: Readonly<Record<string, string>> = {
   'addon-controller': 'packages/addon-controller/src/main.ts',
   'sveltos-agent': 'packages/sveltos-agent/src/main.ts',
   sveltosctl: 'packages/sveltosctl/src/cli.ts',
+  web: 'packages/web/src/main.ts',
 };
 
 // CommonJS modules inside an ES module bundle call require() on Node built-ins and read __filename /
@@ -138,6 +140,8 @@ export async function bundle(component: string, outRoot: string): Promise<Bundle
   writeFileSync(join(dir, 'THIRD-PARTY-LICENSES.txt'), thirdPartyLicenses(inputs));
   // the same modes whatever the checkout's umask, so the image layer is reproducible
   for (const name of readdirSync(dir)) chmodSync(join(dir, name), 0o644);
+  // the web view serves its pages and the UI library from /app/static (packages/web/src/assets.ts)
+  if (component === 'web') copyStaticAssets(join(dir, 'static'));
   const packageJson = join(repoRoot, dirname(dirname(entry)), 'package.json');
   const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
   return {

@@ -59,6 +59,19 @@ export function addAddonController(manager: Manager, options: AddonControllerOpt
       keyOf: pairId,
     });
     term.run('drift-watch', { start: () => ctx.drift.start(), stop: () => ctx.drift.stop() });
+    // the clock of the per-hop latency: when each profile's spec changed, as this process saw it
+    let stopClock: (() => void) | undefined;
+    term.run('profile-change clock', {
+      start: () => {
+        stopClock = ctx.informers.profiles.on((e) => {
+          const name = e.object.metadata.name;
+          if (e.type === 'delete') ctx.profileChangedAt.delete(name);
+          else if (e.type === 'add' || e.object.metadata.generation !== e.old.metadata.generation)
+            ctx.profileChangedAt.set(name, performance.now());
+        });
+      },
+      stop: () => stopClock?.(),
+    });
     term.run('health-checks', {
       start: () => undefined,
       stop: async () => {

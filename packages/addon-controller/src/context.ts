@@ -163,6 +163,10 @@ export class AddonContext {
 
   /** maxConsecutiveFailures: pair → the inputs it last gave up on (units/pair.ts). */
   readonly exhausted = new Map<string, string>();
+  /** Per-hop latency (metric profile_to_applied): when this process saw each profile's spec change
+   * (performance.now()), and which change each pair has counted already. */
+  readonly profileChangedAt = new Map<string, number>();
+  readonly changeCounted = new Map<string, number>();
 
   /** What a pair's deployment depends on: the spec and the versions of the objects its last plan read. */
   inputsOf(pair: PairKey, spec: ClusterProfileSpec): string {

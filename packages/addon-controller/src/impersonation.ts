@@ -1,9 +1,8 @@
 // Tenant profiles are applied as the tenant: the managed-cluster client impersonates the ServiceAccount the
 // profile names (labels projectsveltos.io/serviceaccount-name/-namespace), so the cluster's RBAC decides.
 
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
 import { SERVICE_ACCOUNT_NAME_LABEL, SERVICE_ACCOUNT_NAMESPACE_LABEL } from '@sveltos-ts/api';
-import { RestClient } from '@sveltos-ts/kube';
+import { loadKubeConfig, RestClient } from '@sveltos-ts/kube';
 
 /** The user a profile's resources are applied as, or undefined (the cluster's own credentials). */
 export function tenantUser(labels: Readonly<Record<string, string>> | undefined): string | undefined {
@@ -13,18 +12,18 @@ export function tenantUser(labels: Readonly<Record<string, string>> | undefined)
   return `system:serviceaccount:${namespace}:${name}`;
 }
 
-class ImpersonatingKubeConfig extends KubeConfig {
-  readonly #user: string;
-  constructor(base: KubeConfig, user: string) {
-    super();
-    this.loadFromString(base.exportConfig());
-    this.#user = user;
+/** A copy of `client`'s kubeconfig whose current user impersonates `user` (helm gets it as `as:`). */
+function impersonatingConfig(client: RestClient, user: string) {
+  const config = loadKubeConfig({ text: client.kubeConfig.exportConfig() });
+  const current = config.getCurrentUser();
+  if (current) current.impersonate = user;
+  else {
+    // a kubeconfig without a user (anonymous): impersonation still needs one to hang on
+    const context = config.getContextObject(config.getCurrentContext());
+    config.users.push({ name: 'impersonating', impersonate: user });
+    if (context) context.user = 'impersonating';
   }
-
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    context.setHeaderParam('Impersonate-User', this.#user);
-  }
+  return config;
 }
 
 const cache = new WeakMap<RestClient, Map<string, RestClient>>();
@@ -39,7 +38,7 @@ export function impersonating(client: RestClient, user: string | undefined): Res
   }
   let c = perUser.get(user);
   if (c === undefined) {
-    c = new RestClient(new ImpersonatingKubeConfig(client.kubeConfig, user));
+    c = new RestClient(impersonatingConfig(client, user));
     perUser.set(user, c);
   }
   return c;

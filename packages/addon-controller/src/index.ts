@@ -21,9 +21,15 @@ export {
   placeResource,
 } from './diff.ts';
 export { AddonError, type AddonErrorCode } from './errors.ts';
+export { type DesiredRelease, type HelmPlan, type PlannedChart, planReleases } from './features/helm/plan.ts';
 export { features } from './features/index.ts';
+export { type KustomizePlan, planKustomizations } from './features/kustomize/plan.ts';
+export { buildKustomizeObjects } from './features/kustomize.ts';
 export { FIELD_MANAGER } from './features/objects.ts';
+export { type PatchPlan, planPatches, withPatches } from './features/patches.ts';
+export { planResourceObjects } from './features/resources.ts';
 export type { DryRunEntry, Feature, FeatureOutcome, FeatureScope } from './features/types.ts';
+export { featureStatusOf, type ToolSettings, toolSettings } from './features/types.ts';
 export { impersonating, tenantUser } from './impersonation.ts';
 export { type CandidateCluster, profileSelects } from './match.ts';
 export {
@@ -44,6 +50,7 @@ export {
   resourceKey,
   type TargetCluster,
 } from './plan.ts';
+export { type Refusal, refusals } from './refusals.ts';
 export {
   clusterSummaryLabels,
   clusterSummaryName,

@@ -9,6 +9,9 @@ import { arr, bool, bytes, dateTime, doc, int, obj, opt, type Static, str, strEn
 export const CONFIG_GROUP = 'config.projectsveltos.io';
 export const CONFIG_VERSION = 'v1beta1';
 export const CONFIG_API_VERSION = `${CONFIG_GROUP}/${CONFIG_VERSION}` as const;
+/** The legacy version, served beside v1beta1 through the conversion webhook (docs/api-versions.md). */
+export const CONFIG_LEGACY_VERSION = 'v1alpha1';
+export const CONFIG_LEGACY_API_VERSION = `${CONFIG_GROUP}/${CONFIG_LEGACY_VERSION}` as const;
 
 // ---- ClusterProfile ------------------------------------------------------------------------------------
 
@@ -22,15 +25,58 @@ export const clusterProfileSpec = obj({
 });
 export type ClusterProfileSpec = Static<typeof clusterProfileSpec>;
 
+/** The ClusterProfile spec fields v1beta1 added (kept in an annotation when an object is read at v1alpha1). */
+export const CLUSTER_PROFILE_V1BETA1_ONLY = [
+  'continueOnError',
+  'maxConsecutiveFailures',
+  'preDeployChecks',
+  'preDeleteChecks',
+  'postDeleteChecks',
+  'patches',
+  'patchesFrom',
+  'driftExclusions',
+] as const;
+
+const {
+  preDeployChecks: _preDeployChecks,
+  preDeleteChecks: _preDeleteChecks,
+  postDeleteChecks: _postDeleteChecks,
+  patches: _patches,
+  patchesFrom: _patchesFrom,
+  driftExclusions: _driftExclusions,
+  ...profileShapeV1alpha1
+} = profileShape({ templateResourceRefsAsMap: true });
+
+/** v1alpha1: the cluster selector as a string, and the fields of the add-on description it had. */
+export const clusterProfileSpecV1alpha1 = obj({
+  clusterSelector: opt(
+    str({
+      description:
+        'Clusters whose labels match (an empty selector matches none). A label selector in its string form, e.g. env=fv or env in (a,b).',
+    }),
+  ),
+  clusterRefs: opt(arr(objectReference, { description: 'Clusters named explicitly.' })),
+  setRefs: opt(arr(str(), { description: 'Names of ClusterSets whose selected clusters are included.' })),
+  ...profileShapeV1alpha1,
+});
+export type ClusterProfileSpecV1alpha1 = Static<typeof clusterProfileSpecV1alpha1>;
+
 export const clustersProgress = obj({
   hash: opt(bytes({ description: 'Hash of the profile spec this progress refers to.' })),
   clusters: opt(arr(objectReference)),
 });
 
-export const clusterProfileStatus = obj({
+const clusterProfileStatusCommon = {
   matchingClusters: opt(arr(objectReference, { description: 'Clusters currently matching.' })),
   updatingClusters: opt(doc(clustersProgress, 'Matching clusters being updated.')),
   updatedClusters: opt(doc(clustersProgress, 'Matching clusters already updated.')),
+};
+
+/** v1alpha1: no conditions. */
+export const clusterProfileStatusV1alpha1 = obj(clusterProfileStatusCommon);
+
+export const clusterProfileStatus = obj({
+  ...clusterProfileStatusCommon,
   conditions: opt(
     arr(condition, {
       listType: 'map',
@@ -52,6 +98,12 @@ export const ClusterProfileKind = defineKind({
   spec: clusterProfileSpec,
   specRequired: false,
   status: clusterProfileStatus,
+  legacy: {
+    version: CONFIG_LEGACY_VERSION,
+    spec: clusterProfileSpecV1alpha1,
+    status: clusterProfileStatusV1alpha1,
+    specRequired: false,
+  },
 });
 export type ClusterProfile = ObjectOf<typeof ClusterProfileKind>;
 
@@ -115,7 +167,17 @@ export const clusterSummarySpec = obj({
 });
 export type ClusterSummarySpec = Static<typeof clusterSummarySpec>;
 
-export const clusterSummaryStatus = obj({
+/** v1alpha1: the profile spec in its v1alpha1 form. */
+export const clusterSummarySpecV1alpha1 = obj({
+  clusterNamespace: str({ description: 'Namespace of the cluster.' }),
+  clusterName: str({ description: 'Name of the cluster.' }),
+  clusterType: str({ description: 'Capi or Sveltos.' }),
+  clusterProfileSpec: opt(
+    doc(clusterProfileSpecV1alpha1, 'The ClusterProfile spec being applied to the cluster.'),
+  ),
+});
+
+const clusterSummaryStatusCommon = {
   dependencies: opt(str({ description: 'State of the profiles this one depends on.' })),
   featureSummaries: opt(
     arr(featureSummary, { listType: 'map', listMapKeys: ['featureID'], description: 'State per feature.' }),
@@ -127,6 +189,14 @@ export const clusterSummaryStatus = obj({
     }),
   ),
   helmReleaseSummaries: opt(arr(helmChartSummary, { listType: 'atomic' })),
+  nextReconcileTime: opt(dateTime()),
+};
+
+/** v1alpha1: no deployedFeatures (this project's record of what each feature deployed). */
+export const clusterSummaryStatusV1alpha1 = obj(clusterSummaryStatusCommon);
+
+export const clusterSummaryStatus = obj({
+  ...clusterSummaryStatusCommon,
   deployedFeatures: opt(
     arr(featureDeployment, {
       listType: 'map',
@@ -134,7 +204,6 @@ export const clusterSummaryStatus = obj({
       description: 'What each feature deployed (resources and Helm releases).',
     }),
   ),
-  nextReconcileTime: opt(dateTime()),
 });
 export type ClusterSummaryStatus = Static<typeof clusterSummaryStatus>;
 
@@ -148,6 +217,12 @@ export const ClusterSummaryKind = defineKind({
   spec: clusterSummarySpec,
   specRequired: true,
   status: clusterSummaryStatus,
+  legacy: {
+    version: CONFIG_LEGACY_VERSION,
+    spec: clusterSummarySpecV1alpha1,
+    status: clusterSummaryStatusV1alpha1,
+    specRequired: true,
+  },
   printerColumns: [
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     {

@@ -1,8 +1,9 @@
-// The project's examples (examples/<name>/) must validate as written against the served v1beta1 schemas,
+// The project's examples (examples/<name>/) must validate as written against the served schemas (legacy/ at v1alpha1),
 // and the broken variants kept as their test fixtures (testdata/) must be refused with errors naming the
 // offending fields: a misspelt field, objects whose fields lost their indentation, the legacy v1alpha1 shape.
 
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   type ExampleObject,
@@ -13,11 +14,16 @@ import {
 } from '@sveltos-ts/testenv';
 import {
   applyDefaults,
+  convertObject,
   decodeEventReportResources,
+  type EventBasedAddOn,
+  EventBasedAddOnKind,
   type EventSource,
   EventSourceKind,
   type EventTrigger,
+  eventBasedAddOnAsEventTrigger,
   eventReportName,
+  type KubeObject,
   validate,
   validateValue,
 } from './index.ts';
@@ -120,6 +126,38 @@ describe('cross-cluster-service testdata: fields that lost their indentation', (
   });
 });
 
+describe('the legacy/ folders: v1alpha1 as the documents wrote it', () => {
+  const legacyFiles = (name: string): string[] => {
+    const dir = new URL(`../../../examples/${name}/legacy/`, import.meta.url);
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.yaml'))
+          .map((f) => `legacy/${f}`)
+      : [];
+  };
+  const withLegacy = exampleNames().filter((name) => legacyFiles(name).length > 0);
+
+  it('network-policy-per-service and ingress-for-https-services have one', () => {
+    assert.deepEqual(withLegacy, ['ingress-for-https-services', 'network-policy-per-service']);
+  });
+
+  for (const name of withLegacy) {
+    for (const file of legacyFiles(name)) {
+      it(`${name}/${file}: valid at v1alpha1, and so is what it means at v1beta1`, () => {
+        for (const o of exampleDocuments(name, file).filter(isSveltos)) {
+          assert.match(o.apiVersion, /\/v1alpha1$/, `${o.kind} ${o.metadata.name} is written at v1alpha1`);
+          assertValid(o);
+          const meaning: unknown =
+            o.kind === EventBasedAddOnKind.kind
+              ? eventBasedAddOnAsEventTrigger(o as unknown as EventBasedAddOn)
+              : convertObject(o as unknown as KubeObject, o.apiVersion.replace(/v1alpha1$/, 'v1beta1'));
+          assertValid(meaning as Record<string, unknown>);
+        }
+      });
+    }
+  }
+});
+
 describe('network-policy-per-service testdata: a misspelt field and the legacy v1alpha1 shape', () => {
   it('`labelsFilters` is an unknown field of a resource selector; the example spells it right', () => {
     const [typo] = testdataDocuments('network-policy-per-service', 'misspelt-labelfilters.yaml');
@@ -132,16 +170,13 @@ describe('network-policy-per-service testdata: a misspelt field and the legacy v
     assertValid(example);
   });
 
-  it('v1alpha1 is not served: the API names the version', () => {
+  it('v1alpha1 is served: its schema accepts the flat form and names the misspelt field', () => {
     const [source, addOn] = testdataDocuments('network-policy-per-service', 'legacy-v1alpha1.yaml');
     assert.deepEqual(
       validate(source).map((e) => e.message),
-      ['no kind "EventSource" is served in version "lib.projectsveltos.io/v1alpha1"'],
+      ['unknown field "spec.labelsFilters"'],
     );
-    assert.deepEqual(
-      validate(addOn).map((e) => e.message),
-      ['no kind "EventBasedAddOn" is served in version "lib.projectsveltos.io/v1alpha1"'],
-    );
+    assertValid(addOn!);
   });
 
   it('the flat v1alpha1 spec against the v1beta1 schema: every flat field, the typo included, is unknown', () => {

@@ -6,6 +6,7 @@ import { ClusterProfileKind, ClusterSummaryKind } from './config.ts';
 import type { AnyKindDef, CustomResourceDefinition } from './crd.ts';
 import {
   ClusterSetKind,
+  EventBasedAddOnKind,
   EventReportKind,
   EventSourceKind,
   EventTriggerKind,
@@ -21,6 +22,7 @@ export const allKinds: readonly AnyKindDef[] = [
   ClusterSetKind,
   ClusterProfileKind,
   ClusterSummaryKind,
+  EventBasedAddOnKind,
   CapiClusterKind,
 ];
 

@@ -8,6 +8,7 @@ import {
   ClusterSetKind,
   ClusterSummaryKind,
   crds,
+  EventBasedAddOnKind,
   EventReportKind,
   EventSourceKind,
   EventTriggerKind,
@@ -96,6 +97,7 @@ describe('names, scopes and subresources match upstream', () => {
     [ClusterSetKind, 'lib.projectsveltos.io', 'clustersets', 'Cluster', true, undefined],
     [ClusterProfileKind, 'config.projectsveltos.io', 'clusterprofiles', 'Cluster', true, undefined],
     [ClusterSummaryKind, 'config.projectsveltos.io', 'clustersummaries', 'Namespaced', true, undefined],
+    [EventBasedAddOnKind, 'lib.projectsveltos.io', 'eventbasedaddons', 'Cluster', true, undefined],
     [CapiClusterKind, 'cluster.x-k8s.io', 'clusters', 'Namespaced', true, ['cl']],
   ];
   it('covers every kind', () => {
@@ -116,7 +118,10 @@ describe('names, scopes and subresources match upstream', () => {
       assert.deepEqual(spec.names.shortNames, shortNames);
       const storage = spec.versions.filter((v) => v.storage);
       assert.equal(storage.length, 1);
-      assert.equal(storage[0]?.name, group === 'cluster.x-k8s.io' ? 'v1beta2' : 'v1beta1');
+      // EventBasedAddOn only ever had v1alpha1
+      const storageVersion =
+        group === 'cluster.x-k8s.io' ? 'v1beta2' : kind === EventBasedAddOnKind ? 'v1alpha1' : 'v1beta1';
+      assert.equal(storage[0]?.name, storageVersion);
       for (const v of spec.versions) {
         assert.equal(v.served, true);
         assert.equal(v.subresources?.status !== undefined, status, `${v.name} status subresource`);

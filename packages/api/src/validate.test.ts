@@ -153,8 +153,8 @@ describe('validate', () => {
 
   it('names kinds and versions it does not serve', () => {
     assert.deepEqual(
-      messages(validate({ apiVersion: 'lib.projectsveltos.io/v1alpha1', kind: 'EventSource' })),
-      ['no kind "EventSource" is served in version "lib.projectsveltos.io/v1alpha1"'],
+      messages(validate({ apiVersion: 'lib.projectsveltos.io/v1alpha1', kind: 'EventTrigger' })),
+      ['no kind "EventTrigger" is served in version "lib.projectsveltos.io/v1alpha1"'],
     );
   });
 

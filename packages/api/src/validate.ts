@@ -209,7 +209,9 @@ function defaults(s: JSONSchemaProps, v: unknown): unknown {
 /** The schema of the kind named by an object's apiVersion and kind, if we serve it. */
 export function schemaFor(apiVersion: string, kind: string): JSONSchemaProps | undefined {
   for (const k of allKinds) {
-    if (k.kind === kind && k.servedVersions.some((v) => `${k.group}/${v}` === apiVersion)) return k.schema;
+    if (k.kind !== kind) continue;
+    const version = k.servedVersions.find((v) => `${k.group}/${v}` === apiVersion);
+    if (version !== undefined) return k.schemas[version];
   }
   return undefined;
 }
@@ -490,7 +492,8 @@ export function validateObject(object: unknown, options: ObjectValidationOptions
       },
     ];
   }
-  if (!def.servedVersions.some((v) => `${def.group}/${v}` === apiVersion)) {
+  const version = def.servedVersions.find((v) => `${def.group}/${v}` === apiVersion);
+  if (version === undefined) {
     const served = def.servedVersions.map((v) => `${def.group}/${v}`).join(', ');
     return [
       {
@@ -502,7 +505,7 @@ export function validateObject(object: unknown, options: ObjectValidationOptions
   }
   errors.push(...validateObjectMeta(o.metadata, def.namespaced));
   // metadata was checked above (CRD schemas leave it untyped)
-  for (const e of validateValue(def.schema, o)) {
+  for (const e of validateValue(def.schemas[version] ?? def.schema, o)) {
     if (e.path === 'metadata' || e.path.startsWith('metadata.') || e.path.startsWith('metadata[')) continue;
     errors.push(e);
   }

@@ -135,4 +135,53 @@ describe('ClusterRegistry', () => {
     assert.ok(events.includes(`cluster-removed:Capi:${ns}/k`), events.join());
     assert.ok(events.includes(`set:${setName}`), events.join());
   });
+
+  it('a shard handles the clusters annotated with its key; a moved cluster changes hands, seen as a change', async () => {
+    const s1 = new ClusterRegistry({ client: admin, shardKey: 's1', manageStatus: false });
+    const fallback = new ClusterRegistry({ client: admin, manageStatus: false });
+    await Promise.all([s1.start(), fallback.start()]);
+    const changes: string[] = [];
+    const off = s1.on((e) => {
+      if (e.type === 'cluster-changed' && e.cluster.name === 'moving') changes.push(e.cluster.shard ?? '');
+    });
+    try {
+      await admin.create({
+        apiVersion: 'lib.projectsveltos.io/v1beta1',
+        kind: 'SveltosCluster',
+        metadata: { name: 'moving', namespace: ns, annotations: { 'sharding.projectsveltos.io/key': 's2' } },
+        spec: {},
+      });
+      const key = `Sveltos:${ns}/moving`;
+      await eventually('registered in both', () => s1.get(key) && fallback.get(key));
+      assert.equal(s1.inShard(s1.get(key)), false);
+      assert.equal(s1.handles(key), false);
+      assert.equal(fallback.handles(key), false, 'the default shard leaves s2 alone');
+      await admin.mergePatch(
+        {
+          apiVersion: 'lib.projectsveltos.io/v1beta1',
+          kind: 'SveltosCluster',
+          namespace: ns,
+          name: 'moving',
+        },
+        { metadata: { annotations: { 'sharding.projectsveltos.io/key': 's1' } } },
+      );
+      await eventually('moved to s1', () => s1.handles(key));
+      assert.equal(s1.inShard(s1.get(key)), true);
+      assert.equal(fallback.handles(key), false);
+      assert.deepEqual(changes, ['s2', 's1']);
+      await admin.delete({
+        apiVersion: 'lib.projectsveltos.io/v1beta1',
+        kind: 'SveltosCluster',
+        namespace: ns,
+        name: 'moving',
+      });
+      await eventually('gone', () => (s1.get(key) || fallback.get(key) ? undefined : true));
+      // a deleted cluster's shard is unknown: the default shard cleans up after it
+      assert.equal(fallback.handles(key), true);
+      assert.equal(s1.handles(key), false);
+    } finally {
+      off();
+      await Promise.all([s1.stop(), fallback.stop()]);
+    }
+  });
 });

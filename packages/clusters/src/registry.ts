@@ -12,6 +12,7 @@ import {
   type LabelSelector,
   LIB_API_VERSION,
   type ObjectReference,
+  SHARD_ANNOTATION,
   type SveltosCluster,
 } from '@sveltos-ts/api';
 import {
@@ -56,6 +57,8 @@ export interface RegisteredCluster extends ClusterKey {
   paused: boolean;
   ref: ObjectReference;
   kubeconfig: KubeconfigSecretRef;
+  /** Its `sharding.projectsveltos.io/key` annotation; '' or absent (no annotation) is the default shard. */
+  shard?: string | undefined;
 }
 
 export type RegistryEvent =
@@ -81,11 +84,15 @@ export interface ClusterRegistryOptions {
   /** The process's shared informers (a Manager's cache), which it starts and stops; without one the
    * registry runs informers of its own. */
   cache?: InformerCache;
+  /** The shard this process handles (--shard-key; '' is the default shard: clusters without the
+   * annotation). Every cluster stays registered — selections and status see the whole fleet — but only
+   * clusters of this shard are probed, and consumers act only on those ({@link ClusterRegistry.inShard}). */
+  shardKey?: string | undefined;
 }
 
 /** The fields whose change consumers must hear about (labels, readiness, pause, where the kubeconfig is). */
 function fingerprint(c: RegisteredCluster): string {
-  return JSON.stringify([c.labels, c.ready, c.paused, c.kubeconfig]);
+  return JSON.stringify([c.labels, c.ready, c.paused, c.kubeconfig, c.shard]);
 }
 
 export class ClusterRegistry {
@@ -94,6 +101,7 @@ export class ClusterRegistry {
   readonly #manageStatus: boolean;
   #probeIntervalMs: number;
   #fieldManager: string;
+  readonly #shardKey: string;
   readonly #cache: InformerCache | undefined;
   readonly #own: Informer[] = [];
   readonly #sveltos: Informer<SveltosCluster & KubeObject>;
@@ -116,6 +124,7 @@ export class ClusterRegistry {
     this.#probeIntervalMs = options.probeIntervalMs ?? 60_000;
     this.#fieldManager = options.fieldManager ?? 'sveltos-cluster-registry';
     this.#cache = options.cache;
+    this.#shardKey = options.shardKey ?? '';
     this.#sveltos = this.#informer({ apiVersion: LIB_API_VERSION, kind: 'SveltosCluster' });
     this.#clusterSets = this.#informer({ apiVersion: LIB_API_VERSION, kind: 'ClusterSet' });
     this.#secrets = this.#informer({ apiVersion: 'v1', kind: 'Secret' });
@@ -199,7 +208,26 @@ export class ClusterRegistry {
     const probes = new WorkQueue<string>({ baseDelayMs: 1000, maxDelayMs: 60_000 });
     this.#probes = probes;
     this.#probing = probes.run(4, (key) => this.#probe(key));
-    for (const c of this.#clusters.values()) if (c.type === 'Sveltos') probes.add(c.key);
+    for (const c of this.#clusters.values()) if (c.type === 'Sveltos' && this.inShard(c)) probes.add(c.key);
+  }
+
+  /** The shard this process handles ('' is the default shard). */
+  get shardKey(): string {
+    return this.#shardKey;
+  }
+
+  /** Whether this process handles the cluster: it is registered and its shard annotation is ours. A
+   * registered cluster of another shard is left alone — never withdrawn from — since its shard owns it. */
+  inShard(cluster: RegisteredCluster | undefined): cluster is RegisteredCluster {
+    return cluster !== undefined && (cluster.shard ?? '') === this.#shardKey;
+  }
+
+  /** Whether this process acts on what concerns the cluster: a registered cluster of this shard, or one
+   * no longer registered when this is the default shard (its shard is unknown now: the default one cleans
+   * up after it, as the one shard that always runs). */
+  handles(key: string | ClusterKey): boolean {
+    const cluster = this.get(key);
+    return cluster === undefined ? this.#shardKey === '' : (cluster.shard ?? '') === this.#shardKey;
   }
 
   async stopProbing(): Promise<void> {
@@ -319,6 +347,7 @@ export class ClusterRegistry {
       paused: object.spec?.paused === true,
       ref: clusterRef(type, namespace, name),
       kubeconfig: kubeconfigSecretRef(type, object),
+      shard: object.metadata?.annotations?.[SHARD_ANNOTATION] ?? '',
     };
     const previous = this.#clusters.get(key);
     this.#clusters.set(key, cluster);
@@ -327,7 +356,9 @@ export class ClusterRegistry {
     this.#fingerprints.set(key, print);
     if (type === 'Sveltos' && JSON.stringify(previous?.kubeconfig) !== JSON.stringify(cluster.kubeconfig)) {
       this.#connections.delete(key);
-      this.#probes?.add(key);
+      if (this.inShard(cluster)) this.#probes?.add(key);
+    } else if (type === 'Sveltos' && previous?.shard !== cluster.shard && this.inShard(cluster)) {
+      this.#probes?.add(key); // moved into this shard: its probing starts here
     }
     this.#emit({ type: 'cluster-changed', cluster });
   }
@@ -338,7 +369,7 @@ export class ClusterRegistry {
       if (`${c.kubeconfig.namespace}/${c.kubeconfig.name}` !== at) continue;
       // credentials rotated (or the Secret appeared/vanished): rebuild the client and probe again
       this.#connections.delete(c.key);
-      if (c.type === 'Sveltos') this.#probes?.add(c.key);
+      if (c.type === 'Sveltos' && this.inShard(c)) this.#probes?.add(c.key);
       this.#emit({ type: 'cluster-changed', cluster: c });
     }
   }
@@ -346,7 +377,8 @@ export class ClusterRegistry {
   /** GET /version through the kubeconfig; writes the outcome to the SveltosCluster status. */
   async #probe(key: string): Promise<{ requeueAfterMs: number } | undefined> {
     const cluster = this.#clusters.get(key);
-    if (cluster === undefined || cluster.type !== 'Sveltos') return undefined;
+    // a cluster that moved to another shard is probed there
+    if (cluster === undefined || cluster.type !== 'Sveltos' || !this.inShard(cluster)) return undefined;
     let probe: ProbeResult;
     try {
       const version = await this.connection(key).request<{ gitVersion?: string }>('GET', '/version');

@@ -51,6 +51,20 @@ describe('filters', () => {
     assert.equal(r.ok, true);
     assert.equal(r.resources, undefined);
   });
+  test('a v1alpha1 EventSource (flat spec) selects what its v1beta1 form selects', async () => {
+    const legacy = {
+      apiVersion: 'lib.projectsveltos.io/v1alpha1',
+      kind: 'EventSource',
+      metadata: { name: 'legacy' },
+      spec: {
+        group: '',
+        version: 'v1',
+        kind: 'Service',
+        labelFilters: [{ key: 'tier', operation: 'Equal', value: 'fe' }],
+      },
+    } as unknown as EventSource;
+    assert.deepEqual(names(await evaluateEventSource(legacy, groupByGVK(objects))), ['a/one']);
+  });
   test('namespace and name', async () => {
     assert.deepEqual(
       names(
@@ -357,9 +371,9 @@ describe('bad EventSources', () => {
     assert.rejects(
       compileEventSource({
         ...es({}),
-        apiVersion: 'lib.projectsveltos.io/v1alpha1',
+        apiVersion: 'lib.projectsveltos.io/v1alpha2',
       } as unknown as EventSource),
-      /no kind "EventSource" is served in version "lib\.projectsveltos\.io\/v1alpha1"/,
+      /no kind "EventSource" is served in version "lib\.projectsveltos\.io\/v1alpha2"/,
     ));
 
   // without the schema check (an object built in code), the compiler's own checks still hold

@@ -9,9 +9,13 @@
 // (worker threads under a watchdog, one Lua state per EventSource: docs/design/sandbox.md).
 
 import {
+  convertObject,
   type EventSource,
+  EventSourceKind,
   type EventSourceSpec,
   encodeEventReportResources,
+  type KubeObject,
+  LIB_LEGACY_API_VERSION,
   type ObjectReference,
   type ResourceSelector,
   type UncheckedObject,
@@ -239,7 +243,15 @@ export class CompiledEventSource {
     const name = eventSource.metadata?.name;
     const esName = typeof name === 'string' && name !== '' ? name : '<unnamed>';
     if (options.validate !== false) validateEventSource(eventSource, esName);
-    const spec: EventSourceSpec = eventSource.spec ?? {};
+    // an older manifest (v1alpha1, e.g. the flat spec) is evaluated as what it means at v1beta1
+    const current =
+      (eventSource.apiVersion as string) === LIB_LEGACY_API_VERSION
+        ? (convertObject(
+            eventSource as unknown as KubeObject,
+            EventSourceKind.apiVersion,
+          ) as unknown as EventSource)
+        : eventSource;
+    const spec: EventSourceSpec = current.spec ?? {};
     if (typeof spec !== 'object') invalid(`EventSource "${esName}": spec must be an object`);
     if (spec.resourceSelectors !== undefined && !Array.isArray(spec.resourceSelectors)) {
       invalid(`EventSource "${esName}": spec.resourceSelectors must be a list`);

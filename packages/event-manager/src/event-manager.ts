@@ -1,12 +1,17 @@
 // The event-manager as a component of a Manager: distributes EventSources to matching clusters, consumes
 // EventReports as they change, and applies the planner's desired ClusterProfiles/ConfigMaps/Secrets.
 // Watch-driven; every decision is re-derived from cluster state, so a crash or a new leader converges
-// (docs/design/event-manager.md). Five units: eventtrigger, eventtrigger-status, eventreport-status,
-// eventsource-copies, eventtrigger-cluster.
+// (docs/design/event-manager.md). Six units: eventtrigger, eventtrigger-status, eventreport-status,
+// eventsource-copies, eventtrigger-cluster, and eventbasedaddon (the v1alpha1 name of EventTrigger).
 
-import { type LabelSelector, SVELTOS_NAMESPACE } from '@sveltos-ts/api';
+import {
+  type EventBasedAddOn,
+  EventBasedAddOnKind,
+  type LabelSelector,
+  SVELTOS_NAMESPACE,
+} from '@sveltos-ts/api';
 import { type ClusterKey, clusterKeyString } from '@sveltos-ts/clusters';
-import { KubeError } from '@sveltos-ts/kube';
+import { KubeError, type KubeObject } from '@sveltos-ts/kube';
 import {
   type Manager,
   type RunningComponent,
@@ -16,6 +21,7 @@ import {
 import { EventManagerContext, eventManagerInformers, FIELD_MANAGER } from './context.ts';
 import { eventManagerMetrics } from './metrics.ts';
 import { type PairKey, pairId } from './ownership.ts';
+import { EventBasedAddOnReconciler, eventBasedAddOnWatches } from './units/eventbasedaddon.ts';
 import { copiesWatches, EventSourceCopiesReconciler } from './units/eventsource-copies.ts';
 import { PairReconciler, pairWatches } from './units/pair.ts';
 import { ReportStatusReconciler, reportKeyOf, reportStatusWatches } from './units/report-status.ts';
@@ -43,6 +49,11 @@ export function addEventManager(manager: Manager, options: EventManagerOptions =
     workers: options.workers,
   };
   const informers = eventManagerInformers(manager);
+  // v1alpha1 EventBasedAddOns, each reconciled as the EventTrigger it means (units/eventbasedaddon.ts)
+  const addOns = manager.cache.informer<EventBasedAddOn & KubeObject>({
+    apiVersion: EventBasedAddOnKind.apiVersion,
+    kind: EventBasedAddOnKind.kind,
+  });
   manager.clusters();
   if (options.manageClusterStatus ?? true)
     manager.probeClusters({ fieldManager: FIELD_MANAGER, probeIntervalMs: options.probeIntervalMs });
@@ -77,6 +88,11 @@ export function addEventManager(manager: Manager, options: EventManagerOptions =
         workers: settings.workers ?? 8,
       }),
     };
+    term.add(
+      'eventbasedaddon',
+      new EventBasedAddOnReconciler(ctx, addOns),
+      eventBasedAddOnWatches(ctx, addOns),
+    );
   });
 }
 

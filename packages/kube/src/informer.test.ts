@@ -48,6 +48,51 @@ describe('Informer on a shared cluster', () => {
     assert.equal(informer.get(`${namespace}/cm`), undefined);
   });
 
+  it('cacheAs: handlers get whole objects, page after page; the cache keeps the smaller form', async () => {
+    const env = await sharedTestEnv();
+    const client = new RestClient(env.cluster('cluster-a').kubeConfig());
+    const namespace = unique('compact');
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    for (let i = 0; i < 5; i++) await client.create(configMap(namespace, `cm-${i}`, `${i}`));
+    const names = (o: KubeObject): KubeObject => ({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: {
+        name: o.metadata.name,
+        namespace: o.metadata.namespace,
+        uid: o.metadata.uid,
+        resourceVersion: o.metadata.resourceVersion,
+      },
+    });
+    // pages of 2: the 5 (6 where the CA ConfigMap is published) arrive in 3 pages, none larger than 2
+    const paged = new RestClient(env.cluster('cluster-a').kubeConfig());
+    const pages: number[] = [];
+    for await (const page of paged.pages('v1', 'ConfigMap', { namespace, limit: 2 }))
+      pages.push(page.items.length);
+    assert.equal(pages.length, 3, `pages: ${pages}`);
+    assert.ok(pages.every((n) => n <= 2) && pages.reduce((a, b) => a + b) >= 5, `pages: ${pages}`);
+    const informer = new Informer(client, { apiVersion: 'v1', kind: 'ConfigMap', namespace, cacheAs: names });
+    const seen: Seen[] = [];
+    informer.on((event) => {
+      if (event.object.metadata.name !== 'kube-root-ca.crt') seen.push(describeEvent(event));
+    });
+    informer.start();
+    await informer.waitForSync();
+    await client.apply(configMap(namespace, 'cm-0', 'changed'), { fieldManager: 'test' });
+    await eventually('the update', () => seen.includes('update cm-0=changed'));
+    await informer.stop();
+    assert.deepEqual(seen.slice(0, 5).sort(), [
+      'add cm-0=0',
+      'add cm-1=1',
+      'add cm-2=2',
+      'add cm-3=3',
+      'add cm-4=4',
+    ]);
+    const cached = informer.get(`${namespace}/cm-0`) as KubeObject & { data?: unknown };
+    assert.equal(cached.data, undefined, 'the cache holds names and versions only');
+    assert.ok(cached.metadata.resourceVersion);
+  });
+
   it('caches transformed objects (managedFields stripped) for lists and watch events alike', async () => {
     const env = await sharedTestEnv();
     const client = new RestClient(env.cluster('cluster-a').kubeConfig());

@@ -26,6 +26,12 @@ export interface InformerOptions {
    * (`stripManagedFields`): the cache is most of a watcher's memory.
    */
   transform?: (object: KubeObject) => KubeObject;
+  /**
+   * What the cache keeps of each object (default: all of it). Handlers still get whole objects as they
+   * arrive; `get`/`list`, the `old` of an update and a delete found by a relist give the cached form. For a
+   * watcher that evaluates objects as they change and keeps few of them (the agent: names only).
+   */
+  cacheAs?: (object: KubeObject) => KubeObject;
 }
 
 /** Drops `metadata.managedFields`, often the larger part of a small object, which evaluation never reads. */
@@ -175,23 +181,33 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** Replaces the cache with a fresh list and emits exactly the differences (no phantom events). */
   async #relist(): Promise<void> {
     const { apiVersion, kind, namespace, labelSelector, fieldSelector } = this.options;
-    const fresh = await this.#client.list<T>(apiVersion, kind, { namespace, labelSelector, fieldSelector });
-    if (this.#stopped) return;
     const seen = new Set<string>();
     const transform = this.options.transform;
-    for (const item of fresh.items) {
-      const object = (transform ? transform(item) : item) as T;
-      const key = objectKey(object);
-      seen.add(key);
-      this.#upsert(key, object);
+    let resourceVersion = '';
+    // page by page: handlers take each page in before the next is fetched, so a large list is never
+    // held whole (with `cacheAs`, the agent's peak memory is a page, not the cluster)
+    for await (const page of this.#client.pages<T>(apiVersion, kind, {
+      namespace,
+      labelSelector,
+      fieldSelector,
+    })) {
+      if (this.#stopped) return;
+      for (const item of page.items) {
+        const object = (transform ? transform(item) : item) as T;
+        const key = objectKey(object);
+        seen.add(key);
+        this.#upsert(key, object);
+      }
+      resourceVersion = page.resourceVersion;
     }
+    if (this.#stopped) return;
     for (const [key, old] of [...this.#store]) {
       if (!seen.has(key)) {
         this.#store.delete(key);
         this.#emit({ type: 'delete', object: old });
       }
     }
-    this.#resourceVersion = fresh.resourceVersion;
+    this.#resourceVersion = resourceVersion;
     if (!this.#synced) {
       this.#synced = true;
       for (const resolve of this.#syncWaiters.splice(0)) resolve();
@@ -200,7 +216,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   #upsert(key: string, object: T): void {
     const old = this.#store.get(key);
-    this.#store.set(key, object);
+    this.#store.set(key, this.options.cacheAs ? (this.options.cacheAs(object) as T) : object);
     if (!old) this.#emit({ type: 'add', object });
     else if (old.metadata.uid !== object.metadata.uid) {
       // deleted and re-created while we were not watching: two distinct objects

@@ -1,7 +1,8 @@
-import { type HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
 import type { KubeObject } from '@sveltos-ts/api';
-import { type Dispatcher, fetch, type Response } from 'undici';
+import { Credentials } from './auth.ts';
 import { codeForStatus, KubeError } from './errors.ts';
+import { type HttpResponse as Response, send } from './http.ts';
+import type { KubeConfig } from './kubeconfig.ts';
 import { type RateLimit, TokenBucket } from './rate-limit.ts';
 import type { ObjectList } from './types.ts';
 
@@ -57,13 +58,13 @@ interface ApiResourceList {
  * Writes use strict field validation: a misspelt field (e.g. `labelsFilters`) is an error the user sees,
  * not a silently dropped setting.
  *
- * A small JSON REST client for any kind, using client-node only for what it does well (kubeconfig
- * loading, TLS and credentials, including exec plugins and token refresh). client-node's generic object
- * API hides discovery and cannot address the status subresource, which controllers need.
+ * A small JSON REST client for any kind: discovery, the status subresource, server-side apply; TLS and
+ * credentials (tokens, token files, exec plugins, client certificates) come from `Credentials`.
  */
 export class RestClient {
   readonly kubeConfig: KubeConfig;
   readonly server: string;
+  readonly #credentials: Credentials;
   readonly #discovery = new Map<string, Promise<ApiResourceList>>();
 
   readonly #limiter: TokenBucket | undefined;
@@ -73,6 +74,7 @@ export class RestClient {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new KubeError('BAD_REQUEST', 0, 'kubeconfig has no current cluster');
     this.kubeConfig = kubeConfig;
+    this.#credentials = new Credentials(kubeConfig);
     this.server = cluster.server.replace(/\/+$/, '');
     this.#limiter = options.rateLimit ? new TokenBucket(options.rateLimit) : undefined;
   }
@@ -86,24 +88,21 @@ export class RestClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const context = new RequestContext(url.toString(), method as HttpMethod);
-    await this.kubeConfig.applySecurityAuthentication(context);
-    const headers: Record<string, string> = { ...context.getHeaders(), accept: 'application/json' };
+    const { headers, agent } = await this.#credentials.forRequest();
+    headers.push(['accept', 'application/json']);
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
-      headers['content-type'] = options.contentType ?? 'application/json';
+      headers.push(['content-type', options.contentType ?? 'application/json']);
     }
     try {
-      return await fetch(url, {
-        method,
-        headers,
-        body,
-        dispatcher: context.getDispatcher() as Dispatcher | undefined,
-        signal: options.signal,
-      });
+      const response = await send(url, { method, headers, body, agent, signal: options.signal });
+      // an exec plugin's token revoked early: ask the plugin again next time
+      if (response.status === 401) this.#credentials.forgetExecCredential();
+      return response;
     } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError';
+      const reason = options.signal.aborted ? (options.signal.reason as Error | undefined) : undefined;
+      const timedOut = (error as Error).name === 'TimeoutError' || reason?.name === 'TimeoutError';
       throw new KubeError(
         timedOut ? 'TIMEOUT' : 'NETWORK',
         0,
@@ -257,10 +256,26 @@ export class RestClient {
     kind: string,
     options: ListOptions = {},
   ): Promise<ObjectList<T>> {
-    const path = await this.path({ apiVersion, kind, namespace: options.namespace });
     const items: T[] = [];
-    let continueToken: string | undefined;
     let resourceVersion = '';
+    for await (const page of this.pages<T>(apiVersion, kind, options)) {
+      items.push(...page.items);
+      resourceVersion = page.resourceVersion;
+    }
+    return { items, resourceVersion };
+  }
+
+  /**
+   * The pages of a list, one at a time, so a large list is never held whole (an informer's initial list);
+   * the last page's resourceVersion is the one to watch from.
+   */
+  async *pages<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    options: ListOptions = {},
+  ): AsyncGenerator<ObjectList<T>> {
+    const path = await this.path({ apiVersion, kind, namespace: options.namespace });
+    let continueToken: string | undefined;
     do {
       const page = await this.request<{
         items: T[];
@@ -273,12 +288,13 @@ export class RestClient {
           continue: continueToken,
         },
       });
-      // list items carry no apiVersion/kind; restore them so every object is self-describing
-      for (const item of page.items) items.push({ ...item, apiVersion, kind });
-      resourceVersion = page.metadata.resourceVersion;
       continueToken = page.metadata.continue || undefined;
+      // list items carry no apiVersion/kind; restore them so every object is self-describing
+      yield {
+        items: page.items.map((item) => ({ ...item, apiVersion, kind })),
+        resourceVersion: page.metadata.resourceVersion,
+      };
     } while (continueToken);
-    return { items, resourceVersion };
   }
 
   async create<T extends KubeObject>(object: T, fieldManager?: string): Promise<T> {

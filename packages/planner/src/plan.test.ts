@@ -762,6 +762,35 @@ describe('policyRefs', () => {
     assert.equal(decode(s.data?.['cred.yaml']), 'user: a');
   });
 
+  it('instantiatePolicyRefs (EventBasedAddOn): every ConfigMap and Secret is instantiated, annotated or not', () => {
+    const p = run({
+      eventTrigger: trigger({
+        oneForEvent: true,
+        policyRefs: [
+          { kind: 'ConfigMap', namespace: 'default', name: 'bare' },
+          { kind: 'Secret', namespace: 'default', name: 'plain-secret' },
+          { kind: 'GitRepository', namespace: 'flux', name: 'git' },
+        ],
+      }),
+      report: collected([service('a', 'ns1')]),
+      objects: [
+        ...objects,
+        configMap('default', 'bare', { 'np.yaml': 'name: front-{{ .Resource.metadata.name }}' }),
+      ],
+      options: { instantiatePolicyRefs: true },
+    });
+    assert.deepEqual(
+      p.clusterProfiles[0]?.spec?.policyRefs?.map((r) => `${r.kind}:${r.namespace}/${r.name}`),
+      [
+        'ConfigMap:projectsveltos/sveltos-00000000000000000002',
+        'Secret:projectsveltos/sveltos-00000000000000000003',
+        'GitRepository:flux/git',
+      ],
+    );
+    assert.deepEqual(p.configMaps[0]?.data, { 'np.yaml': 'name: front-a' });
+    assert.deepEqual(p.warnings, []);
+  });
+
   it('the instantiation namespace is an option; existing instantiated objects keep their names', () => {
     const first = run({
       eventTrigger: trigger({ policyRefs: [{ kind: 'ConfigMap', namespace: 'default', name: 'tmpl' }] }),

@@ -222,6 +222,7 @@ class Planner {
   private readonly newName: (identity: string) => string;
   private readonly renderer: Renderer;
   private readonly templateEnv: ReadonlyMap<string, string> | undefined;
+  private readonly instantiatePolicyRefs: boolean;
   private readonly owner: Labels;
   private readonly tenant: Labels;
 
@@ -247,6 +248,7 @@ class Planner {
     this.namespace = input.options?.namespace ?? SVELTOS_NAMESPACE;
     this.newName = input.options?.newName ?? derivedName;
     this.templateEnv = input.options?.templateEnv;
+    this.instantiatePolicyRefs = input.options?.instantiatePolicyRefs ?? false;
     this.renderer = new Renderer(templateName(this.cluster, etName), this.templateEnv);
     this.owner = ownershipLabels({
       eventTriggerName: etName,
@@ -543,7 +545,9 @@ class Planner {
         );
       }
       let target = { namespace, name };
-      if (obj.metadata?.annotations?.[INSTANTIATE_ANNOTATION] !== undefined) {
+      if (this.instantiatePolicyRefs && (ref.kind === 'ConfigMap' || ref.kind === 'Secret')) {
+        target = this.instantiate(ref.kind, obj, data, objectLabels, field);
+      } else if (obj.metadata?.annotations?.[INSTANTIATE_ANNOTATION] !== undefined) {
         if (ref.kind !== 'ConfigMap' && ref.kind !== 'Secret') {
           throw new PlanError(
             'UNSUPPORTED_REFERENCE',

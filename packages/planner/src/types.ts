@@ -74,6 +74,9 @@ export interface PlanOptions {
   newName?: (identity: string) => string;
   /** Enables env/expandenv in templates with this environment (off by default). */
   templateEnv?: ReadonlyMap<string, string>;
+  /** Instantiate every ConfigMap/Secret of `policyRefs`, annotated or not: what an EventBasedAddOn (the
+   * v1alpha1 EventTrigger) meant. */
+  instantiatePolicyRefs?: boolean;
 }
 
 export interface PlanInput {

@@ -1,6 +1,7 @@
 import { type Logger, type LogLevel, loadKubeConfig, silentLogger } from '@sveltos-ts/kube';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addLeaderElectionFlags, type LeaderElectionFlags, leaderElectionConfig } from './flags.ts';
+import { watchLogLevel } from './log-level.ts';
 import { Manager } from './manager.ts';
 import { ProcessRuntime } from './process.ts';
 import {
@@ -136,6 +137,14 @@ export async function runControllerMain(options: ControllerMainOptions, argv = p
       webhook: { port: flags.webhookPort, certDir: flags.webhookCertDir },
       clientRateLimit: upstream.rateLimit,
       resyncPeriodMs: upstream.resyncPeriodMs,
+      shardKey: upstream.shardKey,
+    });
+    watchLogLevel(manager, {
+      namespace,
+      component: options.name,
+      startLevel: logLevel,
+      apply: (level) => runtime.setLogLevel(level),
+      logger: runtime.logger,
     });
     await options.setup(manager, {
       logger: runtime.logger,

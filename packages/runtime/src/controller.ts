@@ -160,6 +160,7 @@ export class Controller<K> implements ControllerHandle<K> {
     try {
       const result = await this.#reconciler.reconcile(key);
       this.#metrics.total.inc({ ...labels, result: result?.requeueAfterMs ? 'requeue_after' : 'success' });
+      this.#logger.debug('reconciled', { controller: this.name, key });
       return result;
     } catch (error) {
       this.#metrics.total.inc({ ...labels, result: 'error' });

@@ -19,6 +19,13 @@ export {
   parseDuration,
 } from './flags.ts';
 export {
+  configuredLevel,
+  LOG_LEVEL_CONFIGMAP,
+  LOG_LEVELS,
+  levelledLogger,
+  watchLogLevel,
+} from './log-level.ts';
+export {
   type ComponentSetup,
   type LeaderElectionConfig,
   type LeaderTerm,

@@ -83,6 +83,33 @@ describe('Manager', () => {
     }
   });
 
+  it('each shard elects its own leader: two shards of one component both lead, each with its Lease', async () => {
+    const shard = (key: string) =>
+      new Manager({
+        name: 'sharded',
+        kubeConfig: env.cluster('mgr').kubeConfig(),
+        leaderElection: { namespace: 'default', ...fastElection },
+        shardKey: key,
+      });
+    const [s1, s2] = [shard('s1'), shard('s2')];
+    for (const m of [s1, s2]) m.component('sharded', () => {});
+    await Promise.all([s1.start(), s2.start()]);
+    try {
+      await eventually('both lead', () => s1.leading && s2.leading);
+      for (const name of ['sharded-s1', 'sharded-s2'])
+        assert.ok(
+          await admin.getOrUndefined({
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            namespace: 'default',
+            name,
+          }),
+        );
+    } finally {
+      await Promise.all([s1.stop(), s2.stop()]);
+    }
+  });
+
   it('a term that fails to start makes the replica unhealthy and gives the Lease up; the next one recovers', async () => {
     const manager = new Manager({
       name: 'flaky',

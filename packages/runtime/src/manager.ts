@@ -56,6 +56,9 @@ export interface ManagerOptions {
   /** Every controller looks at everything it watches again this often (controller-runtime's SyncPeriod):
    * a safety net under the watches. Off when undefined. */
   resyncPeriodMs?: number | undefined;
+  /** --shard-key: the clusters this process handles (annotation sharding.projectsveltos.io/key; '' or
+   * undefined is the default shard). A shard has a Lease of its own (docs/design/sharding.md). */
+  shardKey?: string | undefined;
 }
 
 /** Something that runs only while this replica leads (started after the caches synced). */
@@ -131,6 +134,7 @@ export class Manager {
       cache: this.cache,
       logger: this.logger,
       manageStatus: false,
+      shardKey: this.#options.shardKey,
     });
     return this.#registry;
   }
@@ -231,7 +235,8 @@ export class Manager {
       await this.#transition(() => this.#startTerm(), true);
       return;
     }
-    const name = le.name ?? this.name;
+    // one leader per shard: each shard's replicas campaign for a Lease of their own
+    const name = (le.name ?? this.name) + (this.#options.shardKey ? `-${this.#options.shardKey}` : '');
     this.#elector = new LeaderElector({
       client: this.client,
       namespace: le.namespace,
@@ -372,6 +377,8 @@ export interface StandaloneOptions {
   metrics?: Registry | undefined;
   /** Lease-based leader election: only the leader reconciles. Off when undefined. */
   leaderElection?: LeaderElectionConfig | undefined;
+  /** The shard handled ('' or undefined: the default shard). */
+  shardKey?: string | undefined;
 }
 
 export interface RunningComponent {
@@ -394,6 +401,7 @@ export async function startStandalone(
     logger: options.logger,
     metrics: options.metrics,
     leaderElection: options.leaderElection,
+    shardKey: options.shardKey,
   });
   add(manager);
   await manager.start();

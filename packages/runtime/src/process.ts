@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jsonLogger, type Logger, type LogLevel } from '@sveltos-ts/kube';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { levelledLogger } from './log-level.ts';
 
 /** A readiness check: `true` when ready, otherwise the reason shown on /readyz. */
 export type ReadinessCheck = () => true | string;
@@ -33,14 +34,18 @@ export class ProcessRuntime {
   readonly #servers: Server[] = [];
   #stopping: Promise<void> | undefined;
   readonly #signalHandler: () => void;
+  /** Changed at run time by `setLogLevel` (sveltosctl log-level). */
+  #logLevel: LogLevel;
 
   constructor(options: ProcessRuntimeOptions) {
     this.name = options.name;
-    this.logger = jsonLogger({
-      level: options.logLevel ?? 'info',
+    this.#logLevel = options.logLevel ?? 'info';
+    const lines = jsonLogger({
+      level: 'debug',
       fields: { component: options.name },
       ...(options.writeLog ? { write: options.writeLog } : {}),
     });
+    this.logger = levelledLogger(lines, () => this.#logLevel);
     collectDefaultMetrics({ register: this.metrics });
     this.#signalHandler = () => {
       this.logger.info('signal received, shutting down');
@@ -50,6 +55,15 @@ export class ProcessRuntime {
     };
     process.once('SIGTERM', this.#signalHandler);
     process.once('SIGINT', this.#signalHandler);
+  }
+
+  get logLevel(): LogLevel {
+    return this.#logLevel;
+  }
+
+  /** Changes the level of every logger of the process (children included) from now on. */
+  setLogLevel(level: LogLevel): void {
+    this.#logLevel = level;
   }
 
   /** Registers a named readiness check; /readyz is 200 only when every check passes. */

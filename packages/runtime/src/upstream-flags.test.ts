@@ -41,6 +41,7 @@ describe('upstream flags', () => {
         '--sync-period=5m',
         '--concurrent-reconciles=10',
         '--version=v1.0.0',
+        '--shard-key=shard1',
       ),
       silentLogger,
     );
@@ -53,6 +54,7 @@ describe('upstream flags', () => {
       rateLimit: { qps: 20, burst: 30 },
       resyncPeriodMs: 300_000,
       workers: 10,
+      shardKey: 'shard1',
     });
     assert.equal(applyUpstreamFlags(parse('--v=2'), silentLogger).logLevel, 'info');
     assert.equal(applyUpstreamFlags(parse('--worker-number=4'), silentLogger).workers, 4);
@@ -67,11 +69,16 @@ describe('upstream flags', () => {
     assert.match(lines[1]!, /^info --agent-in-mgmt-cluster: /);
   });
 
-  it('what is not supported yet is refused, naming the flag', () => {
+  it('--shard-key names the shard handled; one that cannot name a Lease is refused, naming the flag', () => {
+    assert.equal(applyUpstreamFlags(parse('--shard-key=shard1'), silentLogger).shardKey, 'shard1');
+    assert.equal(applyUpstreamFlags(parse(), silentLogger).shardKey, '');
     assert.throws(
-      () => applyUpstreamFlags(parse('--shard-key=shard1'), silentLogger),
-      /--shard-key=shard1: sharding is not supported yet/,
+      () => applyUpstreamFlags(parse('--shard-key=Shard_1'), silentLogger),
+      /--shard-key=Shard_1: a shard key is lower-case letters/,
     );
+  });
+
+  it('what is not supported yet is refused, naming the flag', () => {
     assert.throws(
       () => applyUpstreamFlags(parse('--capi-onboard-annotation=onboard'), silentLogger),
       /--capi-onboard-annotation=onboard: not supported yet/,

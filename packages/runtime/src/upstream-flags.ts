@@ -68,7 +68,7 @@ export function addUpstreamFlags(program: Command): Command {
     .addOption(
       new Option(
         '--shard-key <key>',
-        'handle only clusters of this shard (not supported yet: refused)',
+        'handle only clusters whose sharding.projectsveltos.io/key annotation is this key (default: those without it)',
       ).default(''),
     )
     .addOption(
@@ -109,6 +109,8 @@ export interface AppliedUpstreamFlags {
   rateLimit: RateLimit | undefined;
   resyncPeriodMs: number | undefined;
   workers: number | undefined;
+  /** The shard handled ('' is the default shard: clusters without the annotation). */
+  shardKey: string;
 }
 
 /**
@@ -116,9 +118,10 @@ export interface AppliedUpstreamFlags {
  * does not support yet, naming the flag; explains in the log what differs for the others.
  */
 export function applyUpstreamFlags(flags: UpstreamFlags, logger: Logger): AppliedUpstreamFlags {
-  if (flags.shardKey) {
+  // the key names the shard's Lease (<component>-<key>), so it must fit in an object name
+  if (flags.shardKey && !/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(flags.shardKey)) {
     throw new InvalidArgumentError(
-      `--shard-key=${flags.shardKey}: sharding is not supported yet; run one controller set without it`,
+      `--shard-key=${flags.shardKey}: a shard key is lower-case letters, digits, '-' and '.' (at most 63, starting and ending with a letter or digit)`,
     );
   }
   if (flags.capiOnboardAnnotation) {
@@ -145,5 +148,6 @@ export function applyUpstreamFlags(flags: UpstreamFlags, logger: Logger): Applie
     rateLimit: qps ? { qps, burst: Math.max(1, flags.kubeApiBurst ?? Math.ceil(qps * 1.5)) } : undefined,
     resyncPeriodMs: flags.syncPeriod > 0 ? flags.syncPeriod : undefined,
     workers: flags.concurrentReconciles ?? flags.workerNumber,
+    shardKey: flags.shardKey,
   };
 }

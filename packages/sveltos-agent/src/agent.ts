@@ -15,12 +15,13 @@ import {
   objectKey,
   type RestClient,
   silentLogger,
+  stripManagedFields,
   WorkQueue,
 } from '@sveltos-ts/kube';
 import { LocalReports } from './local-report.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { buildEventReport, type ClusterIdentity, reportFingerprint } from './report.ts';
-import { type Gvk, SharedInformers } from './shared-informers.ts';
+import { apiVersionOf, type Gvk, SharedInformers } from './shared-informers.ts';
 import type { CompiledSource, CompileSource, ObjectVerdict } from './source.ts';
 
 export interface AgentOptions {
@@ -64,6 +65,12 @@ interface SourceState {
   /** Fingerprint of what the management cluster holds, once known. */
   written: string | undefined;
   lastProblem: string | undefined;
+  /** Whole-object lists in flight for selectors whose shared informer had synced already. */
+  listing: number;
+  /** When a reconcile was last asked for at once (performance.now()), for the coalescing window. */
+  lastReconcileAt: number;
+  /** When the oldest change not yet evaluated was seen (performance.now()), for the per-hop latency. */
+  changedSince?: number | undefined;
 }
 
 const fieldManager = 'sveltos-agent';
@@ -179,6 +186,8 @@ export class SveltosAgent {
       pending: [],
       dirty: true,
       retryDelayMs: 0,
+      listing: 0,
+      lastReconcileAt: 0,
       written: previous?.written,
       // kept so a fixed EventSource clears the problem it had recorded
       lastProblem: previous?.lastProblem,
@@ -210,10 +219,43 @@ export class SveltosAgent {
       const listener: Listener = (event) => this.#onObject(state, index, event);
       const informer = this.#informers.acquire(gvk, listener);
       state.subscriptions.push({ gvk, listener, informer });
-      // a shared informer that synced earlier will not replay its cache: evaluate what it holds now
-      for (const object of informer.list()) state.pending[index]!.set(objectKey(object), object);
+      // a shared informer that synced earlier will not replay, and caches names only: list the objects
+      // whole once for this EventSource (changes meanwhile arrive as events)
+      if (informer.hasSynced()) this.#listWhole(state, index, gvk, informer);
     });
     this.#queue.add(name);
+  }
+
+  #listWhole(state: SourceState, index: number, gvk: Gvk, informer: Informer): void {
+    state.listing++;
+    this.#options.managedClient.list(apiVersionOf(gvk), gvk.kind).then(
+      (list) => {
+        const pending = state.pending[index];
+        for (const object of list.items) {
+          const key = objectKey(object);
+          // only the version the cache holds: an older one was superseded by an event already, a newer
+          // one is on its way as an event
+          if (informer.get(key)?.metadata.resourceVersion !== object.metadata.resourceVersion) continue;
+          if (!pending?.has(key)) pending?.set(key, stripManagedFields(object));
+        }
+        state.listing--;
+        if (this.#sources.get(state.name) === state) this.#queue.add(state.name);
+      },
+      (error: unknown) => {
+        state.listing--;
+        if (this.#sources.get(state.name) !== state) return;
+        this.#logger.warn('cannot list objects for an EventSource, retrying', {
+          eventSource: state.name,
+          error: (error as Error).message,
+        });
+        // counted as listing until it succeeds: no report from a partial picture
+        state.listing++;
+        setTimeout(() => {
+          state.listing--;
+          if (this.#sources.get(state.name) === state) this.#listWhole(state, index, gvk, informer);
+        }, 1_000).unref();
+      },
+    );
   }
 
   #onObject(state: SourceState, index: number, event: InformerEvent<KubeObject>): void {
@@ -221,7 +263,14 @@ export class SveltosAgent {
     if (!pending) return;
     // evaluated in the next reconcile, in one batch with the other changes of the EventSource
     pending.set(objectKey(event.object), event.type === 'delete' ? null : event.object);
-    this.#queue.addAfter(state.name, this.#coalesceMs);
+    const now = performance.now();
+    state.changedSince ??= now;
+    // leading edge: a change after a quiet spell is evaluated at once; changes following it within the
+    // window wait for it and are evaluated together (a burst costs the same batches as before)
+    if (now - state.lastReconcileAt > this.#coalesceMs) {
+      state.lastReconcileAt = now;
+      this.#queue.add(state.name);
+    } else this.#queue.addAfter(state.name, this.#coalesceMs);
   }
 
   /**
@@ -337,10 +386,16 @@ export class SveltosAgent {
       await this.#recordProblem(state, state.compileError ?? 'not compiled');
       return undefined;
     }
-    if (!state.subscriptions.every((s) => s.informer.hasSynced())) return { requeueAfterMs: 50 };
+    // what arrived is evaluated as it arrives (an initial list is taken in page by page, never held whole);
+    // the report waits for the whole picture
+    const synced = state.listing === 0 && state.subscriptions.every((s) => s.informer.hasSynced());
+    // changes seen from now on are the next reconcile's
+    const changedSince = state.changedSince;
+    state.changedSince = undefined;
     const retryAfterMs = await this.#evaluatePending(state);
     // the EventSource changed or went away while its objects were being evaluated: its new state reconciles
     if (this.#sources.get(name) !== state) return undefined;
+    if (!synced) return { requeueAfterMs: 50 };
     const again = retryAfterMs === undefined ? undefined : { requeueAfterMs: retryAfterMs };
     const failure = state.failing.flatMap((failing) => [...failing]).at(0);
     if (failure) {
@@ -392,6 +447,8 @@ export class SveltosAgent {
       failpoint('sveltos-agent/after-report-write');
       state.written = fingerprint;
       this.#options.metrics?.reportsWritten.inc();
+      if (changedSince !== undefined)
+        this.#options.metrics?.changeToReportSeconds.observe((performance.now() - changedSince) / 1000);
       this.#logger.info('report written', { eventSource: name, matching: matches.length });
     }
     if (state.lastProblem) await this.#clearProblem(state);

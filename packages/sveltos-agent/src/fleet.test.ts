@@ -98,4 +98,60 @@ describe('AgentFleet: agents hosted in the management cluster', () => {
     );
     await eventually('the agent to stop', () => (fleet.clusters().length === 0 ? true : undefined));
   });
+
+  it('a shard runs agents for its clusters only; a cluster moving away has its agent stopped, its report kept', async () => {
+    const env = await sharedTestEnv();
+    const s1Registry = new ClusterRegistry({ client: mgmt, shardKey: 's1', manageStatus: false });
+    await s1Registry.start();
+    const s1Fleet = new AgentFleet({
+      registry: s1Registry,
+      managementClient: mgmt,
+      compile: evaluationCompiler(new LuaSandbox()),
+      accepts: (cluster) => cluster.namespace === clusterNamespace,
+    });
+    s1Fleet.start();
+    const key = `Sveltos:${clusterNamespace}/sharded`;
+    const ref = {
+      apiVersion: SveltosClusterKind.apiVersion,
+      kind: SveltosClusterKind.kind,
+      namespace: clusterNamespace,
+      name: 'sharded',
+    };
+    try {
+      await mgmt.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'sharded-sveltos-kubeconfig', namespace: clusterNamespace },
+        stringData: { kubeconfig: env.cluster('cluster-b').kubeconfigYaml },
+      } as KubeObject);
+      await mgmt.create({
+        apiVersion: SveltosClusterKind.apiVersion,
+        kind: SveltosClusterKind.kind,
+        metadata: {
+          name: 'sharded',
+          namespace: clusterNamespace,
+          annotations: { 'sharding.projectsveltos.io/key': 's1' },
+        },
+        spec: {},
+      });
+      // ready whoever probes: only the shard may decide where its agent runs
+      await mgmt.patchStatus(ref, { ready: true }, 'fleet-test');
+      await eventually('an agent in shard s1', () => (s1Fleet.clusters().includes(key) ? true : undefined));
+      assert.ok(!fleet.clusters().includes(key), 'the default shard runs none for it');
+      const reportRef = {
+        apiVersion: EventReportKind.apiVersion,
+        kind: EventReportKind.kind,
+        namespace: clusterNamespace,
+        name: eventReportName('Sveltos', `fleet-${suffix}`, 'sharded'),
+      };
+      const report = await eventually('its report', () => mgmt.getOrUndefined(reportRef));
+      await mgmt.mergePatch(ref, { metadata: { annotations: { 'sharding.projectsveltos.io/key': 's2' } } });
+      await eventually('the s1 agent to stop', () => (s1Fleet.clusters().includes(key) ? undefined : true));
+      assert.ok(!fleet.clusters().includes(key));
+      assert.equal((await mgmt.getOrUndefined(reportRef))?.metadata.uid, report.metadata.uid, 'report kept');
+    } finally {
+      await s1Fleet.stop();
+      await s1Registry.stop();
+    }
+  });
 });

@@ -69,7 +69,12 @@ export class AgentFleet {
   }
 
   async #sync(cluster: RegisteredCluster): Promise<void> {
-    const wanted = cluster.ready && !cluster.paused && (this.#options.accepts?.(cluster) ?? true);
+    // a cluster of another shard is that shard's agent's: stopping here withdraws nothing (reports stay)
+    const wanted =
+      cluster.ready &&
+      !cluster.paused &&
+      this.#options.registry.inShard(cluster) &&
+      (this.#options.accepts?.(cluster) ?? true);
     if (!wanted) return this.#stopAgent(cluster.key);
     const connection = this.#options.registry.connection(cluster.key);
     const running = this.#agents.get(cluster.key);

@@ -34,6 +34,7 @@ interface Flags extends LeaderElectionFlags {
   coalesceMs: number;
   localReportsNamespace: string;
   logLevel: LogLevel;
+  shardKey: string;
 }
 
 /** What runs while this replica leads (or always, without leader election). */
@@ -83,6 +84,11 @@ const program = new Command('sveltos-agent')
     'managed hosting: where the agent keeps its own copy of each EventReport in its cluster',
     'projectsveltos',
   )
+  .option(
+    '--shard-key <key>',
+    'management hosting: only clusters whose sharding.projectsveltos.io/key annotation is this key (default: those without it)',
+    '',
+  )
   .addOption(
     new Option('--log-level <level>', 'log level')
       .choices(['debug', 'info', 'warn', 'error'])
@@ -99,7 +105,19 @@ async function main(flags: Flags): Promise<void> {
       const names = missing.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
       program.error(`--hosting=managed needs ${names.join(', ')}`, { exitCode: 2 });
     }
+    if (flags.shardKey)
+      program.error(
+        '--shard-key: only the management hosting is sharded (a managed agent serves its own cluster)',
+        {
+          exitCode: 2,
+        },
+      );
   }
+  if (flags.shardKey && !/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(flags.shardKey))
+    program.error(
+      `--shard-key=${flags.shardKey}: a shard key is lower-case letters, digits, '-' and '.' (at most 63, starting and ending with a letter or digit)`,
+      { exitCode: 2 },
+    );
   const runtime = new ProcessRuntime({ name: 'sveltos-agent', logLevel: flags.logLevel });
   const lease =
     flags.hosting === 'managed' ? `sveltos-agent-${flags.clusterName}` : 'sveltos-agent-management';
@@ -109,6 +127,7 @@ async function main(flags: Flags): Promise<void> {
     logger: runtime.logger,
     metrics: runtime.metrics,
     leaderElection: leaderElectionConfig(flags, { namespace: flags.leaderElectionNamespace, name: lease }),
+    shardKey: flags.shardKey,
   });
   const compile = evaluationCompiler(new LuaSandbox());
   // management hosting: the registered clusters (the event-manager owns their status; this reads it)

@@ -6,6 +6,8 @@ export interface AgentMetrics {
   evaluationSeconds: Histogram;
   reportsWritten: Counter;
   reportsDeleted: Counter;
+  /** First hop of event → add-on applied: an object change seen → the report holding it written. */
+  changeToReportSeconds: Histogram;
 }
 
 export function agentMetrics(registry: Registry, watchedObjects: () => number): AgentMetrics {
@@ -45,6 +47,12 @@ export function agentMetrics(registry: Registry, watchedObjects: () => number): 
     reportsDeleted: new Counter({
       name: 'sveltos_agent_reports_deleted_total',
       help: 'EventReports deleted',
+      registers,
+    }),
+    changeToReportSeconds: new Histogram({
+      name: 'sveltos_agent_change_to_report_seconds',
+      help: 'From an object change seen by the agent (informer event) to the EventReport holding it written (coalescing window included).',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
   };

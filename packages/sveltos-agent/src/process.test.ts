@@ -122,3 +122,29 @@ describe('sveltos-agent process', () => {
     assert.match(logs, /"msg":"stopped"/);
   });
 });
+
+describe('sveltos-agent flags', () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+
+  it('--shard-key is for the management hosting only, and must be able to name a Lease', async () => {
+    const managed = await run([
+      '--shard-key=s1',
+      '--management-kubeconfig=/nonexistent',
+      '--cluster-namespace=a',
+      '--cluster-name=b',
+    ]);
+    assert.equal(managed.code, 2);
+    assert.match(managed.stderr, /--shard-key: only the management hosting is sharded/);
+    const bad = await run(['--hosting=management', '--shard-key=Shard_1']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--shard-key=Shard_1: a shard key is lower-case letters/);
+  });
+});

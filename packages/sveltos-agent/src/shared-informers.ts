@@ -23,6 +23,16 @@ export function apiVersionOf(gvk: Gvk): string {
 
 type Listener = (event: InformerEvent<KubeObject>) => void;
 
+/** What the shared caches keep of an object: what identifies it and its version. */
+export function namesOnly(object: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion } = object.metadata;
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: { name, ...(namespace ? { namespace } : {}), uid, resourceVersion },
+  };
+}
+
 interface Entry {
   informer: Informer;
   listeners: Set<Listener>;
@@ -53,6 +63,9 @@ export class SharedInformers {
         kind: gvk.kind,
         logger: this.#logger.child({ gvk: key }),
         transform: stripManagedFields,
+        // the cache keeps names and versions only (~50x smaller): objects are evaluated from their
+        // events, and a late EventSource lists them whole (agent.ts)
+        cacheAs: namesOnly,
       });
       const created: Entry = { informer, listeners: new Set() };
       informer.on((event) => {

@@ -3,11 +3,16 @@
 // actions), so `eventsource test` starts without it.
 
 import { Command, CommanderError } from 'commander';
+import { registerCompletionCommand } from './commands/completion.ts';
 import { registerEventSourceCommands } from './commands/eventsource.ts';
 import { registerGenerateCommands } from './commands/generate.ts';
+import { registerLogLevelCommands } from './commands/log-level.ts';
 import { everyCommand } from './commands/options.ts';
 import { registerRegisterCommands } from './commands/register.ts';
+import { registerShowCommands } from './commands/show.ts';
 import { registerShowAddonsCommand } from './commands/show-addons.ts';
+import { registerSimulateCommand } from './commands/simulate.ts';
+import { registerVersionCommand } from './commands/version.ts';
 import { CliError, EXIT_OK, EXIT_USAGE } from './errors.ts';
 import { Output } from './output.ts';
 
@@ -28,6 +33,11 @@ export async function run(argv: readonly string[]): Promise<number> {
   registerRegisterCommands(program, out, setExit);
   registerGenerateCommands(program, out, setExit);
   registerShowAddonsCommand(program, out, setExit);
+  registerShowCommands(program, out, setExit);
+  registerSimulateCommand(program, out, setExit);
+  registerLogLevelCommands(program, out, setExit);
+  registerVersionCommand(program, out, setExit);
+  registerCompletionCommand(program, out, setExit);
   everyCommand(program, (c) => {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');

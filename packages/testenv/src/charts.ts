@@ -16,13 +16,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
-import { createServer as createNetServer } from 'node:net';
 import { join, normalize } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ensureBinaries } from './binaries.ts';
 import { TestEnvError } from './errors.ts';
 import { packageRoot } from './paths.ts';
+import { freePort } from './ports.ts';
 import { type ManagedProcess, startProcess } from './processes.ts';
 import type { TestEnv } from './testenv.ts';
 
@@ -61,13 +61,6 @@ export interface ChartServers {
 }
 
 /** A free TCP port on 127.0.0.1 (the registry takes its address from a config file). */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function helmEnv(dir: string): NodeJS.ProcessEnv {
   return {

@@ -4,7 +4,11 @@ import { type HttpsTarget, httpsJson } from './http.ts';
 
 interface Crd {
   metadata: { name: string };
-  spec: { group: string; names: { plural: string }; versions: Array<{ name: string; served?: boolean }> };
+  spec: {
+    group: string;
+    names: { plural: string };
+    versions: Array<{ name: string; served?: boolean; storage?: boolean }>;
+  };
   status?: { conditions?: Array<{ type: string; status: string }> };
 }
 
@@ -39,7 +43,11 @@ export async function installCrds(
   }
   const deadline = Date.now() + timeoutMs;
   for (const crd of crds as Crd[]) {
-    const version = crd.spec.versions.find((v) => v.served !== false)?.name;
+    // the storage version: reading another one may need a conversion webhook that is not running yet
+    const version = (
+      crd.spec.versions.find((v) => v.storage && v.served !== false) ??
+      crd.spec.versions.find((v) => v.served !== false)
+    )?.name;
     const resourcePath = `/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}?limit=1`;
     for (;;) {
       const current = await httpsJson(target, 'GET', `${base}/${crd.metadata.name}`);

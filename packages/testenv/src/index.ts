@@ -34,6 +34,7 @@ export {
 } from './node.ts';
 export { type ImageSpec, writeImageArchive } from './oci.ts';
 export { kubernetesServiceIp, mintServingCert, podHostAddress, type ServingCert } from './pki.ts';
+export { freePort } from './ports.ts';
 export {
   mintServiceAccountKubeconfig,
   type ServiceAccountCredentials,

@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { type KubeConfig, loadKubeConfig as load } from '@sveltos-ts/kube';
 import { stringify } from 'yaml';
 
 export interface KubeconfigParts {
@@ -32,7 +32,5 @@ export function kubeconfigYaml(parts: KubeconfigParts): string {
 }
 
 export function loadKubeConfig(yaml: string): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromString(yaml);
-  return config;
+  return load({ text: yaml });
 }

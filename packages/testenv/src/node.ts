@@ -17,7 +17,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -26,6 +25,7 @@ import { TestEnvError } from './errors.ts';
 import { type HttpsTarget, httpsJson } from './http.ts';
 import { writeImageArchive } from './oci.ts';
 import { kubernetesServiceIp, mintClientCert, podHostAddress } from './pki.ts';
+import { freePort } from './ports.ts';
 import { isRunning, logTail, type ManagedProcess, startProcess } from './processes.ts';
 
 const execFileAsync = promisify(execFile);
@@ -217,19 +217,6 @@ async function buildPauseArchive(
   renameSync(binary, pauseBinary(nodeCacheDir));
   log(`testenv: built the sandbox image ${pauseImage} from ${source}`);
   return archive;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface SlotRecord {

@@ -1,18 +1,22 @@
-import {
-  CoreV1Api,
-  type KubeConfig,
-  RbacAuthorizationV1Api,
-  type V1PolicyRule,
-} from '@kubernetes/client-node';
+import { type KubeConfig, type KubeObject, RestClient } from '@sveltos-ts/kube';
 import { kubeconfigYaml, loadKubeConfig } from './kubeconfig.ts';
+
+/** An RBAC rule (rbac.authorization.k8s.io/v1 PolicyRule). */
+export interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+  verbs: string[];
+}
 
 export interface ServiceAccountGrant {
   namespace: string;
   name: string;
   /** Rules granted in `namespace` (a Role and RoleBinding named after the ServiceAccount). */
-  rules?: V1PolicyRule[];
+  rules?: PolicyRule[];
   /** Rules granted cluster-wide (a ClusterRole and ClusterRoleBinding). */
-  clusterRules?: V1PolicyRule[];
+  clusterRules?: PolicyRule[];
   expirationSeconds?: number;
 }
 
@@ -22,15 +26,11 @@ export interface ServiceAccountCredentials {
   kubeConfig(): KubeConfig;
 }
 
-function isConflict(error: unknown): boolean {
-  return (error as { code?: number }).code === 409;
-}
-
-async function createOrKeep(create: () => Promise<unknown>): Promise<void> {
+async function createOrKeep(client: RestClient, object: KubeObject): Promise<void> {
   try {
-    await create();
+    await client.create(object);
   } catch (error) {
-    if (!isConflict(error)) throw error;
+    if ((error as { code?: string }).code !== 'ALREADY_EXISTS') throw error;
   }
 }
 
@@ -42,47 +42,54 @@ export async function mintServiceAccountKubeconfig(
   admin: KubeConfig,
   grant: ServiceAccountGrant,
 ): Promise<ServiceAccountCredentials> {
-  const core = admin.makeApiClient(CoreV1Api);
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  const client = new RestClient(admin);
   const { namespace, name } = grant;
-  await createOrKeep(() => core.createNamespace({ body: { metadata: { name: namespace } } }));
-  await createOrKeep(() => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }));
+  await createOrKeep(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  await createOrKeep(client, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
   const subject = { kind: 'ServiceAccount', name, namespace };
+  const rbac = 'rbac.authorization.k8s.io/v1';
   if (grant.rules) {
-    await createOrKeep(() =>
-      rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules: grant.rules } }),
-    );
-    await createOrKeep(() =>
-      rbac.createNamespacedRoleBinding({
-        namespace,
-        body: {
-          metadata: { name },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-          subjects: [subject],
-        },
-      }),
-    );
+    await createOrKeep(client, {
+      apiVersion: rbac,
+      kind: 'Role',
+      metadata: { name, namespace },
+      rules: grant.rules,
+    });
+    await createOrKeep(client, {
+      apiVersion: rbac,
+      kind: 'RoleBinding',
+      metadata: { name, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [subject],
+    });
   }
   if (grant.clusterRules) {
     const clusterName = `${namespace}-${name}`;
-    await createOrKeep(() =>
-      rbac.createClusterRole({ body: { metadata: { name: clusterName }, rules: grant.clusterRules } }),
-    );
-    await createOrKeep(() =>
-      rbac.createClusterRoleBinding({
-        body: {
-          metadata: { name: clusterName },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
-          subjects: [subject],
-        },
-      }),
-    );
+    await createOrKeep(client, {
+      apiVersion: rbac,
+      kind: 'ClusterRole',
+      metadata: { name: clusterName },
+      rules: grant.clusterRules,
+    });
+    await createOrKeep(client, {
+      apiVersion: rbac,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: clusterName },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
+      subjects: [subject],
+    });
   }
-  const tokenRequest = await core.createNamespacedServiceAccountToken({
-    namespace,
-    name,
-    body: { spec: { audiences: [], expirationSeconds: grant.expirationSeconds ?? 24 * 3600 } },
-  });
+  const tokenRequest = await client.request<{ status?: { token?: string } }>(
+    'POST',
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    {
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { audiences: [], expirationSeconds: grant.expirationSeconds ?? 24 * 3600 },
+      },
+    },
+  );
   const token = tokenRequest.status?.token ?? '';
   const cluster = admin.getCurrentCluster();
   const caPem = cluster?.caData ? Buffer.from(cluster.caData, 'base64').toString() : '';

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@sveltos-ts/kube';
 import { type ControlPlaneBinaries, ensureBinaries } from './binaries.ts';
 import { installCrds } from './crds.ts';
 import { TestEnvError } from './errors.ts';
@@ -20,6 +19,7 @@ import {
   podHostAddress,
   type ServingCert,
 } from './pki.ts';
+import { freePort } from './ports.ts';
 import { logTail, type ManagedProcess, startProcess, startWatchdog } from './processes.ts';
 import {
   mintServiceAccountKubeconfig,
@@ -72,19 +72,6 @@ interface ClusterState {
 
 const adminUser = 'testenv-admin';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitFor(
   what: string,
   check: () => Promise<boolean>,
@@ -135,7 +122,7 @@ export class Cluster {
     if (state.node) this.#node = Node.attach(state.node);
   }
 
-  /** A fresh client-node KubeConfig with admin (system:masters) credentials. */
+  /** A fresh KubeConfig with admin (system:masters) credentials. */
   kubeConfig(): KubeConfig {
     return loadKubeConfig(this.kubeconfigYaml);
   }

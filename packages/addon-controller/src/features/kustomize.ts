@@ -12,6 +12,7 @@ import {
   type DesiredResource,
   type DesiredState,
   describe,
+  type Profile,
   resourceKey,
   stoppedAfter,
   withOwnership,
@@ -19,28 +20,29 @@ import {
 import { recordedResources } from '../summary.ts';
 import { deployObjects, objectDeployment, withdrawObjects } from './apply.ts';
 import { buildKustomization } from './kustomize/build.ts';
-import { planKustomizations } from './kustomize/plan.ts';
+import { type KustomizePlan, planKustomizations } from './kustomize/plan.ts';
 import { planPatches, withPatches } from './patches.ts';
-import type { Feature, FeatureOutcome, FeatureScope } from './types.ts';
+import type { Feature, FeatureOutcome, FeatureScope, ToolSettings } from './types.ts';
 
-async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promise<FeatureOutcome> {
-  const { profile } = scope;
-  const owner = { kind: 'ClusterProfile' as const, name: profile.name, spec: profile.spec };
-  const { plan, patches } = await scope.withManagementObjects((lookup) => {
-    const input = { profile: owner, cluster: scope.target, lookup };
-    return { plan: planKustomizations(input), patches: planPatches(input) };
-  });
+/** Builds the planned kustomizationRefs with the real kustomize into the feature's desired objects (not
+ * patched yet: `withPatches` does that). As upstream, references deploy in order and the first failure stops
+ * the rest unless continueOnError. `sveltosctl simulate` runs exactly this. */
+export async function buildKustomizeObjects(
+  tools: ToolSettings,
+  owner: Profile,
+  plan: KustomizePlan,
+): Promise<DesiredState> {
   const state: DesiredState = { resources: [], errors: [...plan.errors], references: plan.references };
   const seen = new Map<string, string>();
-  mkdirSync(scope.tools.cacheDir, { recursive: true, mode: 0o700 });
-  const scratch = mkdtempSync(join(scope.tools.cacheDir, 'kustomize-'));
+  mkdirSync(tools.cacheDir, { recursive: true, mode: 0o700 });
+  const scratch = mkdtempSync(join(tools.cacheDir, 'kustomize-'));
   try {
     for (const [i, ref] of plan.refs.entries()) {
       let failure = ref.error;
       let objects: Record<string, unknown>[] = [];
       if (ref.source) {
         try {
-          objects = await buildKustomization(scope.tools, scratch, ref.source);
+          objects = await buildKustomization(tools, scratch, ref.source);
         } catch (e) {
           if (!(e instanceof AddonError)) throw e;
           failure = e;
@@ -49,8 +51,8 @@ async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promis
       if (failure || !ref.source) {
         if (failure) state.errors.push(failure);
         // as upstream: references deploy in order, the first failure stops the rest unless continueOnError
-        const total = profile.spec.kustomizationRefs?.length ?? 0;
-        if (profile.spec.continueOnError !== true && i + 1 < plan.refs.length) {
+        const total = owner.spec.kustomizationRefs?.length ?? 0;
+        if (owner.spec.continueOnError !== true && i + 1 < plan.refs.length) {
           state.errors.push(stoppedAfter('spec.kustomizationRefs', ref.index, total));
           break;
         }
@@ -93,6 +95,17 @@ async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promis
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+  return state;
+}
+
+async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promise<FeatureOutcome> {
+  const { profile } = scope;
+  const owner = { kind: 'ClusterProfile' as const, name: profile.name, spec: profile.spec };
+  const { plan, patches } = await scope.withManagementObjects((lookup) => {
+    const input = { profile: owner, cluster: scope.target, lookup };
+    return { plan: planKustomizations(input), patches: planPatches(input) };
+  });
+  const state = await buildKustomizeObjects(scope.tools, owner, plan);
   const patched = await withPatches(scope.tools, owner, state, patches);
   return deployObjects(scope, 'Kustomize', patched, { ...options, failpoints: 'addon-controller/kustomize' });
 }

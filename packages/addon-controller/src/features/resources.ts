@@ -4,19 +4,24 @@
 // when no longer wanted, conflicts between profiles decided by tier (docs/design/addon-controller.md). The
 // object mechanics it shares with Kustomize are in apply.ts and objects.ts.
 
-import { desiredResources } from '../plan.ts';
+import { type DesiredState, desiredResources, type PlanInput } from '../plan.ts';
 import { recordedResources } from '../summary.ts';
 import { deployObjects, objectDeployment, withdrawObjects } from './apply.ts';
-import { planPatches, withPatches } from './patches.ts';
+import { type PatchPlan, planPatches, withPatches } from './patches.ts';
 import type { Feature, FeatureOutcome, FeatureScope } from './types.ts';
+
+/** The pure half of the feature: the policyRefs' objects and the profile's patches, not applied yet
+ * (`withPatches` applies them with kustomize). `sveltosctl simulate` runs exactly this. */
+export function planResourceObjects(input: PlanInput): { state: DesiredState; patches: PatchPlan } {
+  return { state: desiredResources(input), patches: planPatches(input) };
+}
 
 async function deploy(scope: FeatureScope, options: { dryRun: boolean }): Promise<FeatureOutcome> {
   const { profile } = scope;
   const owner = { kind: 'ClusterProfile' as const, name: profile.name, spec: profile.spec };
-  const { state, patches } = await scope.withManagementObjects((lookup) => {
-    const input = { profile: owner, cluster: scope.target, lookup };
-    return { state: desiredResources(input), patches: planPatches(input) };
-  });
+  const { state, patches } = await scope.withManagementObjects((lookup) =>
+    planResourceObjects({ profile: owner, cluster: scope.target, lookup }),
+  );
   const patched = await withPatches(scope.tools, owner, state, patches);
   return deployObjects(scope, 'Resources', patched, options);
 }

@@ -35,7 +35,9 @@ export function rolloutAdmits(
   const spec = profile.spec ?? {};
   if (spec.maxUpdate === undefined || spec.syncMode === 'DryRun') return true;
   let matching = 0;
+  // with shards, maxUpdate bounds each shard's clusters (each shard admits its own)
   for (const c of ctx.registry.list()) {
+    if (!ctx.registry.inShard(c)) continue;
     try {
       if (ctx.selects(spec, c)) matching++;
     } catch (error) {

@@ -65,6 +65,15 @@ export class PairReconciler implements Reconciler<PairKey> {
 
   async reconcile(pair: PairKey): Promise<ReconcileResult | undefined> {
     const ctx = this.#ctx;
+    if (!ctx.registry.handles(pair.cluster)) {
+      // the cluster is another shard's: let go of it without withdrawing anything (that shard adopts the
+      // summary and what it deployed; docs/design/sharding.md)
+      ctx.forgetReferences(pair);
+      ctx.drift.watch(pair, new Map());
+      ctx.rollouts.release(pair.profile, clusterKeyString(pair.cluster));
+      ctx.changeCounted.delete(pairId(pair));
+      return undefined;
+    }
     const profile = ctx.informers.profiles.get(pair.profile);
     const cluster = ctx.registry.get(pair.cluster);
     const summaryName = clusterSummaryName(pair.profile, pair.cluster.type, pair.cluster.name);
@@ -89,11 +98,23 @@ export class PairReconciler implements Reconciler<PairKey> {
       writeStatus: () => this.#writeStatus(scope),
     };
     if (!selected) {
+      ctx.changeCounted.delete(pairId(pair));
       ctx.forgetReferences(pair);
       ctx.drift.watch(pair, new Map());
       ctx.rollouts.release(pair.profile, clusterKeyString(pair.cluster));
     }
     return runPhases(scope, selected ? this.#deploy : this.#withdraw);
+  }
+
+  /** Per-hop latency: the first clean deployment of a profile change to this pair's cluster. */
+  #observeHop(scope: PairScope, results: FeatureResult[], dryRun: boolean): void {
+    const ctx = this.#ctx;
+    const changedAt = ctx.profileChangedAt.get(scope.pair.profile);
+    const id = pairId(scope.pair);
+    if (dryRun || changedAt === undefined || ctx.changeCounted.get(id) === changedAt) return;
+    if (results.some((r) => r.outcome.errors.length > 0 || r.outcome.conflicts.length > 0)) return;
+    ctx.changeCounted.set(id, changedAt);
+    ctx.metrics.profileToAppliedSeconds.observe((performance.now() - changedAt) / 1000);
   }
 
   /** Deferred: the status from whatever the features concluded (nothing when they did not run). */
@@ -251,6 +272,7 @@ export class PairReconciler implements Reconciler<PairKey> {
     if (!results.every((r) => r.outcome.unchanged)) ctx.trackReferences(scope.pair, references);
     this.#watchDrift(scope, fs, results);
     rolloutDone(ctx, scope.pair, profile, results);
+    this.#observeHop(scope, results, dryRun);
     scope.results = results;
     const next = nextStep(ctx, results, spec.maxConsecutiveFailures, previous);
     if (next === 'exhausted') ctx.exhausted.set(pairId(scope.pair), ctx.inputsOf(scope.pair, spec));

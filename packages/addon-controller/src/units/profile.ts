@@ -96,9 +96,11 @@ export class ProfileReconciler implements Reconciler<string> {
 
   /** Deferred: the pairs are woken and the status written on every exit. */
   async #writeStatus(scope: ProfileScope): Promise<void> {
-    for (const p of scope.pairs.values()) this.#ctx.queues.pair.add(p);
+    for (const p of scope.pairs.values())
+      if (this.#ctx.registry.handles(p.cluster)) this.#ctx.queues.pair.add(p);
     const { profile, matching } = scope;
-    if (!profile || matching === undefined) return;
+    // one writer of the profile's status, over the whole fleet: the default shard (docs/design/sharding.md)
+    if (!profile || matching === undefined || this.#ctx.registry.shardKey !== '') return;
     const spec = profile.spec ?? {};
     const current = profile.status ?? {};
     const condition = supportCondition(spec, current.conditions);

@@ -9,6 +9,7 @@ import {
   type EventSource,
   EventSourceKind,
   LIB_API_VERSION,
+  storageVersionOnly,
 } from '@sveltos-ts/api';
 import { ClusterError, type ClusterKey, type RegisteredCluster } from '@sveltos-ts/clusters';
 import {
@@ -46,8 +47,8 @@ export class EventSourceCopiesReconciler implements Reconciler<ClusterKey> {
 
   async reconcile(key: ClusterKey): Promise<ReconcileResult | undefined> {
     const cluster = this.#ctx.registry.get(key);
-    // an unusable cluster keeps its copies until it is back
-    if (!cluster?.ready || cluster.paused) return undefined;
+    // an unusable cluster keeps its copies until it is back; another shard's cluster is that shard's
+    if (!cluster?.ready || cluster.paused || !this.#ctx.registry.inShard(cluster)) return undefined;
     let client: RestClient;
     try {
       client = this.#ctx.registry.connection(cluster.key);
@@ -116,8 +117,11 @@ export class EventSourceCopiesReconciler implements Reconciler<ClusterKey> {
     } catch (error) {
       if (!isKubeError(error, 'UNKNOWN_KIND')) throw error;
     }
-    for (const kind of [EventSourceKind, EventReportKind])
-      await client.apply(kind.crd as unknown as KubeObject, { fieldManager: FIELD_MANAGER, force: true });
+    // the storage version only: no conversion webhook serves v1alpha1 there
+    for (const kind of [EventSourceKind, EventReportKind]) {
+      const crd = storageVersionOnly(kind.crd) as unknown as KubeObject;
+      await client.apply(crd, { fieldManager: FIELD_MANAGER, force: true });
+    }
     this.#ctx.recorder.record(
       involved(cluster.object as KubeObject),
       'Normal',

@@ -40,6 +40,7 @@ import {
 } from '../context.ts';
 import { ownershipDiff, ownerTuple, type PairKey } from '../ownership.ts';
 import { acceptReport, claimedCluster, reportEventSource } from '../routing.ts';
+import { isEventBasedAddOnMirror } from './eventbasedaddon.ts';
 import { contentChanged } from './report-status.ts';
 
 interface PairScope {
@@ -95,6 +96,8 @@ export class PairReconciler implements Reconciler<PairKey> {
     const ctx = this.#ctx;
     const trigger = ctx.informers.triggers.get(pair.eventTrigger);
     if (trigger && !ctx.mine(trigger)) return undefined;
+    // another shard's cluster: left alone, nothing withdrawn (that shard adopts what is there)
+    if (!ctx.registry.handles(pair.cluster)) return undefined;
     const cluster = ctx.registry.get(pair.cluster);
     const wanted = trigger !== undefined && ctx.matches(trigger, clusterKeyString(pair.cluster));
     const tuple = ownerTuple(ownershipLabelsOf(pair.eventTrigger, pair.cluster, cluster?.object))!;
@@ -204,7 +207,8 @@ export class PairReconciler implements Reconciler<PairKey> {
       cluster: cluster.object,
       lookup: ctx.lookup,
       existing,
-      options: { namespace: ctx.settings.namespace },
+      // an EventBasedAddOn (v1alpha1) instantiates every referenced ConfigMap/Secret
+      options: { namespace: ctx.settings.namespace, instantiatePolicyRefs: isEventBasedAddOnMirror(et) },
       eventSourceName: eventSource.name,
     });
     ctx.trackReferences(scope.pair, scope.desired.references);

@@ -44,6 +44,7 @@ export class ReportStatusReconciler implements Reconciler<ReportKey> {
     const { report } = scope;
     const ctx = this.#ctx;
     const ck = claimedCluster(report);
+    if (ck && !ctx.registry.handles(ck)) return undefined; // another shard's report
     const cluster = ck ? ctx.registry.get(ck) : undefined;
     const eventSource = reportEventSource(report);
     const acceptance = acceptReport(report, cluster?.object);

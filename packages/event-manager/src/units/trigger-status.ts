@@ -31,6 +31,8 @@ export class TriggerStatusReconciler implements Reconciler<string> {
   async reconcile(name: string): Promise<ReconcileResult | undefined> {
     const trigger = this.#ctx.informers.triggers.get(name);
     if (!trigger || !this.#ctx.mine(trigger)) return undefined;
+    // one writer of the trigger's status and finalizer: the default shard (docs/design/sharding.md)
+    if (this.#ctx.registry.shardKey !== '') return undefined;
     const scope: TriggerStatusScope = {
       trigger,
       matching: [],
@@ -54,6 +56,7 @@ export class TriggerStatusReconciler implements Reconciler<string> {
       }
     }
     for (const cluster of this.#ctx.clustersOf(et, name).values()) {
+      if (!this.#ctx.registry.handles(cluster)) continue; // another shard's
       const outcome = this.#ctx.outcome({ eventTrigger: name, cluster });
       if (outcome?.status === 'Removed') continue;
       scope.pending = true;

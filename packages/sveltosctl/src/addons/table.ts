@@ -14,6 +14,17 @@ export interface AddonRow {
   version: string;
   time: string;
   profiles: string[];
+  /** With `verbose`: per profile, the feature that deployed it, its state and failure (featureSummaries),
+   * and where it went (Local: the management cluster). */
+  details?: AddonDetail[];
+}
+
+export interface AddonDetail {
+  profile: string;
+  feature: string;
+  deploymentType: 'Local' | 'Remote';
+  status: string;
+  failureMessage?: string | undefined;
 }
 
 export interface AddonFilters {
@@ -25,6 +36,8 @@ export interface AddonFilters {
   profile?: string | undefined;
   /** Only Helm releases, or only resources (upstream's `--helm-charts` / `--resources`). */
   only?: 'helm' | 'resources' | undefined;
+  /** Add each profile's feature, deployment type and feature state to the rows (`--verbose`). */
+  verbose?: boolean | undefined;
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -48,7 +61,10 @@ export function addonRows(summaries: readonly ClusterSummary[], filters: AddonFi
     const key = JSON.stringify([row.cluster, row.resourceType, row.namespace, row.name]);
     const seen = rows.get(key);
     if (seen === undefined) rows.set(key, row);
-    else seen.profiles = [...new Set([...seen.profiles, ...row.profiles])].sort();
+    else {
+      seen.profiles = [...new Set([...seen.profiles, ...row.profiles])].sort();
+      if (seen.details && row.details) seen.details.push(...row.details);
+    }
   };
   for (const s of summaries) {
     const profile = s.metadata.labels?.[CLUSTER_PROFILE_NAME_LABEL];
@@ -59,6 +75,21 @@ export function addonRows(summaries: readonly ClusterSummary[], filters: AddonFi
     const cluster = `${s.spec.clusterNamespace}/${s.spec.clusterName}`;
     const profiles = [`ClusterProfile/${profile}`];
     for (const f of s.status?.deployedFeatures ?? []) {
+      const state = s.status?.featureSummaries?.find((x) => x.featureID === f.featureID);
+      const details = (deploymentType: 'Local' | 'Remote') =>
+        filters.verbose
+          ? {
+              details: [
+                {
+                  profile: profiles[0]!,
+                  feature: f.featureID,
+                  deploymentType,
+                  status: state?.status ?? '',
+                  ...(state?.failureMessage ? { failureMessage: state.failureMessage } : {}),
+                },
+              ],
+            }
+          : {};
       for (const r of filters.only === 'helm' ? [] : (f.resources ?? [])) {
         add({
           cluster,
@@ -68,6 +99,7 @@ export function addonRows(summaries: readonly ClusterSummary[], filters: AddonFi
           version: 'N/A',
           time: goTimeString(r.lastAppliedTime),
           profiles,
+          ...details(r.deploymentType === 'Local' ? 'Local' : 'Remote'),
         });
       }
       for (const h of filters.only === 'resources' ? [] : (f.helmReleases ?? [])) {
@@ -79,6 +111,7 @@ export function addonRows(summaries: readonly ClusterSummary[], filters: AddonFi
           version: h.chartVersion ?? 'N/A',
           time: goTimeString(h.lastAppliedTime),
           profiles,
+          ...details('Remote'),
         });
       }
     }
@@ -116,18 +149,26 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   ].join('\n');
 }
 
-export function addonsTable(rows: readonly AddonRow[]): string {
+/** The table; with `verbose`, one row per profile with its feature, deployment type, state and failure. */
+export function addonsTable(rows: readonly AddonRow[], verbose = false): string {
+  const base = (r: AddonRow) => [r.cluster, r.resourceType, r.namespace, r.name, r.version, r.time];
+  if (!verbose)
+    return renderTable(
+      ADDON_HEADERS,
+      rows.map((r) => [...base(r), r.profiles.join(', ')]),
+    );
   return renderTable(
-    ADDON_HEADERS,
-    rows.map((r) => [
-      r.cluster,
-      r.resourceType,
-      r.namespace,
-      r.name,
-      r.version,
-      r.time,
-      r.profiles.join(', '),
-    ]),
+    [...ADDON_HEADERS, 'FEATURE', 'DEPLOYMENT', 'STATUS', 'MESSAGE'],
+    rows.flatMap((r) =>
+      (r.details ?? []).map((d) => [
+        ...base(r),
+        d.profile,
+        d.feature,
+        d.deploymentType,
+        d.status,
+        d.failureMessage ?? '',
+      ]),
+    ),
   );
 }
 

@@ -13,6 +13,7 @@ interface ShowAddonsOptions extends ManagementAccessOptions {
   profile?: string;
   helmCharts?: boolean;
   resources?: boolean;
+  verbose?: boolean;
   output: 'table' | 'json' | 'yaml';
 }
 
@@ -35,6 +36,10 @@ export function registerShowAddonsCommand(
     .option('--profile <name>', 'only this ClusterProfile: name or ClusterProfile/name (default: all)')
     .addOption(new Option('--helm-charts', 'only Helm releases').conflicts('resources'))
     .option('--resources', 'only resources (no Helm releases)')
+    .option(
+      '--verbose',
+      "one row per profile, with the feature that deployed it (Resources, Helm, Kustomize), Local or Remote, and that feature's state and failure message",
+    )
     .addOption(
       new Option('-o, --output <format>', 'output format')
         .choices(['table', 'json', 'yaml'])
@@ -51,11 +56,12 @@ export function registerShowAddonsCommand(
         cluster: opts.cluster,
         profile: opts.profile,
         only: opts.helmCharts ? 'helm' : opts.resources ? 'resources' : undefined,
+        verbose: opts.verbose === true,
       }),
     );
     if (opts.output === 'json') out.json(rows);
     else if (opts.output === 'yaml') out.yaml(rows);
-    else out.line(addonsTable(rows));
+    else out.line(addonsTable(rows, opts.verbose === true));
     setExit(EXIT_OK);
   });
 }
