@@ -181,11 +181,8 @@ export interface SimProfile {
   matchingClusters: string[];
 }
 
-export interface Simulation {
-  rounds: number;
-  settled: boolean;
-  clusters: RegisteredCluster[];
-  eventReports: SimReport[];
+/** What the controllers would write: the same shape for one round and for the whole simulation. */
+interface ChainOutcome {
   pairs: SimPair[];
   /** What the event-manager would write in the management cluster. */
   configMaps: (ConfigMap & KubeObject)[];
@@ -193,6 +190,13 @@ export interface Simulation {
   profiles: SimProfile[];
   deployments: SimDeployment[];
   problems: Problem[];
+}
+
+export interface Simulation extends ChainOutcome {
+  rounds: number;
+  settled: boolean;
+  clusters: RegisteredCluster[];
+  eventReports: SimReport[];
   notes: string[];
 }
 
@@ -282,14 +286,8 @@ class ObjectIndex {
 
 // ---- the chain -----------------------------------------------------------------------------------------
 
-interface RoundResult {
+interface RoundResult extends ChainOutcome {
   reports: SimReport[];
-  pairs: SimPair[];
-  configMaps: (ConfigMap & KubeObject)[];
-  secrets: (Secret & KubeObject)[];
-  profiles: SimProfile[];
-  deployments: SimDeployment[];
-  problems: Problem[];
   /** Per pair (`trigger|cluster key`): what it planned, for the next round's `existing`. */
   planned: Map<string, ExistingObjects>;
 }
