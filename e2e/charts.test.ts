@@ -124,6 +124,27 @@ describe('charts/sveltos-agent', () => {
     }
   });
 
+  it('renders one agent per shard key: its own names, --shard-key, beside the unsharded one', async () => {
+    const namespace = uniqueName('agent-shard');
+    await createNamespace(client, namespace);
+    const unsharded = await render(namespace, ['hosting=management']);
+    const sharded = await render(namespace, ['hosting=management', 'shardKey=s1']);
+    for (const object of [...unsharded, ...sharded])
+      await client.apply(object, { fieldManager: 'chart-test', dryRun: true });
+    const names = (objects: KubeObject[]) => new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
+    const overlap = [...names(sharded)].filter((n) => names(unsharded).has(n));
+    assert.deepEqual(overlap, [], 'two releases in one namespace: no object in common');
+    const args = (objects: KubeObject[]) =>
+      (
+        objects.find((o) => o.kind === 'DaemonSet') as KubeObject & {
+          spec: { template: { spec: { containers: Array<{ args: string[] }> } } };
+        }
+      ).spec.template.spec.containers[0]!.args;
+    assert.ok(args(sharded).includes('--shard-key=s1'));
+    assert.ok(!args(unsharded).some((a) => a.startsWith('--shard-key')));
+    assert.ok(sharded.some((o) => o.kind === 'DaemonSet' && o.metadata.name === 'sveltos-agent-s1'));
+  });
+
   it('refuses missing or contradictory values with a clear message', async () => {
     const failure = (values: string[]) =>
       render('x', values).then(
@@ -146,6 +167,11 @@ describe('charts/sveltos-agent', () => {
       /several replicas need leaderElection/,
     );
     assert.match(await failure(['hosting=elsewhere']), /hosting must be managed or management/);
+    assert.match(
+      await failure(['cluster.namespace=a', 'cluster.name=b', 'shardKey=s1']),
+      /only the management hosting is sharded/,
+    );
+    assert.match(await failure(['hosting=management', 'shardKey=Not_A_Key']), /shardKey "Not_A_Key"/);
   });
 
   it('keeps the chart free of hard-coded namespaces', async () => {

@@ -15,7 +15,7 @@ node packages/testenv/src/cli.ts build $([ "$(id -u)" = 0 ] && echo --node)
 # the product as pods on real nodes (e2e/pods.test.ts) needs root; on by default where it can run
 if [ "$(id -u)" = 0 ]; then export SVELTOS_TS_POD_TESTS="${SVELTOS_TS_POD_TESTS:-1}"; fi
 echo "== tests"
-if [ $# -gt 0 ]; then files=("$@"); else files=('packages/*/src/**/*.test.ts' 'e2e/**/*.test.ts'); fi
+if [ $# -gt 0 ]; then files=("$@"); else files=('packages/*/src/**/*.test.ts' 'scripts/**/*.test.ts' 'e2e/**/*.test.ts'); fi
 # files run one at a time beside the API servers: two cores are the machine's whole budget
 node --test \
   --test-global-setup=e2e/global-setup.ts \

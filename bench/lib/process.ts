@@ -2,10 +2,10 @@
 // memory (now and its high-water mark) and CPU time (user + system, in clock ticks of 1/100 s).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@sveltos-ts/testenv';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -39,15 +39,6 @@ export interface RunningProcess {
   port: number;
   logs(): string;
   stop(): Promise<void>;
-}
-
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Spawns a component with `args` (plus --metrics-port); its output is kept for failures. */
@@ -149,4 +140,11 @@ export async function sampleIdle(
 /** The machine's load averages, to put next to every figure. */
 export function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/** CPU time the whole machine has spent busy (all cores, seconds): the API servers' share is in it too. */
+export function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / 100;
 }

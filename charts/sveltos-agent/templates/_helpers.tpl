@@ -1,5 +1,7 @@
 {{- define "sveltos-agent.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if .Values.shardKey }}{{ $name = printf "%s-%s" $name .Values.shardKey }}{{ end -}}
+{{- $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{- define "sveltos-agent.labels" -}}

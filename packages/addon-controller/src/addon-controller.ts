@@ -58,6 +58,13 @@ export function addAddonController(manager: Manager, options: AddonControllerOpt
       enqueue: (pair) => ctx.queues.pair.add(pair),
       keyOf: pairId,
     });
+    let detachSummaries: (() => void) | undefined;
+    term.run('summary index', {
+      start: () => {
+        detachSummaries = ctx.summaryIndex.attach();
+      },
+      stop: () => detachSummaries?.(),
+    });
     term.run('drift-watch', { start: () => ctx.drift.start(), stop: () => ctx.drift.stop() });
     // the clock of the per-hop latency: when each profile's spec changed, as this process saw it
     let stopClock: (() => void) | undefined;

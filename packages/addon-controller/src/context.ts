@@ -30,6 +30,7 @@ import { profileSelects } from './match.ts';
 import type { AddonMetrics } from './metrics.ts';
 import { type Lookup, type MgmtObject, type RefKey, type ResourceId, resourceKey } from './plan.ts';
 import { fromDeployedResource } from './summary.ts';
+import { SummaryIndex } from './summary-index.ts';
 import type { DriftWatcher } from './units/drift-watch.ts';
 import { Rollouts } from './units/rollout.ts';
 
@@ -87,6 +88,8 @@ export class AddonContext {
   readonly metrics: AddonMetrics;
   readonly informers: AddonInformers;
   readonly registry: ClusterRegistry;
+  /** The ClusterSummaries by profile and by cluster (attached for the term in addon-controller.ts). */
+  readonly summaryIndex: SummaryIndex;
   /** Management object (`kind|ns|name`) → pairs whose last plan looked it up. */
   readonly #references = new Map<string, Map<string, PairKey>>();
   readonly #pairReferences = new Map<string, string[]>();
@@ -106,6 +109,10 @@ export class AddonContext {
     this.metrics = metrics;
     this.informers = informers;
     this.registry = manager.clusters();
+    this.summaryIndex = new SummaryIndex(
+      informers.summaries,
+      (s) => s.metadata.labels?.[CLUSTER_PROFILE_NAME_LABEL],
+    );
   }
 
   /** Whether the profile deploys to the cluster (clusterRefs ∪ selector ∪ set selection; ready only). */
@@ -123,16 +130,13 @@ export class AddonContext {
 
   /** Every summary's pair on a cluster (to wake the profiles deployed there). */
   pairsOnCluster(cluster: ClusterKey): PairKey[] {
-    return this.informers.summaries
-      .list()
-      .filter((s) => s.spec.clusterNamespace === cluster.namespace && s.spec.clusterName === cluster.name)
-      .flatMap((s) => this.pairOfSummary(s) ?? []);
+    return this.summaryIndex.onCluster(cluster).flatMap((s) => this.pairOfSummary(s) ?? []);
   }
 
   /** Whether another pair of the same profile records the management-cluster object `id`. */
   localElsewhere(pair: PairKey, id: ResourceId): boolean {
     const key = resourceKey(id);
-    return this.informers.summaries.list().some((s) => {
+    return this.summaryIndex.ofProfile(pair.profile).some((s) => {
       const other = this.pairOfSummary(s);
       if (other?.profile !== pair.profile || pairId(other) === pairId(pair)) return false;
       return (s.status?.deployedFeatures ?? []).some((f) =>

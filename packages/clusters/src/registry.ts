@@ -99,6 +99,7 @@ export class ClusterRegistry {
   readonly #client: RestClient;
   readonly #logger: Logger;
   readonly #manageStatus: boolean;
+  #revision = 0;
   #probeIntervalMs: number;
   #fieldManager: string;
   readonly #shardKey: string;
@@ -311,7 +312,13 @@ export class ClusterRegistry {
     return client;
   }
 
+  /** Bumped at every change event: what is derived from the whole fleet can be cached until it moves. */
+  get revision(): number {
+    return this.#revision;
+  }
+
   #emit(event: RegistryEvent): void {
+    this.#revision++;
     for (const h of this.#handlers) {
       try {
         h(event);

@@ -153,14 +153,19 @@ export class EventManagerContext {
     return [...out.values()];
   }
 
-  /** Whether the trigger matches the cluster now (an invalid selector matches nothing). */
+  /** Whether the trigger matches the cluster now (an invalid selector matches nothing): `matching` for one
+   * cluster, without walking the fleet — it is asked per (trigger, cluster). */
   matches(et: EventTrigger, cluster: string): boolean {
     if (et.metadata.deletionTimestamp) return false;
+    const registered = this.registry.get(cluster);
+    let bySelector: boolean;
     try {
-      return this.matching(et).some((r) => refKey(r) === cluster);
+      bySelector = selectorMatches(et.spec.sourceClusterSelector, registered?.labels);
     } catch {
       return false;
     }
+    if (registered && bySelector) return true;
+    return this.registry.clusterSetSelection(et.spec.clusterSetRefs ?? []).some((r) => refKey(r) === cluster);
   }
 
   /** The EventSource a trigger uses for a cluster (its name may be a template); undefined when it fails. */
@@ -218,6 +223,17 @@ export class EventManagerContext {
     }
     for (const o of this.outcomes.values()) if (o.pair.eventTrigger === name) add(o.pair.cluster);
     return out;
+  }
+
+  /** A cluster changed (labels, readiness, shard, kubeconfig) or went away: the pairs it can affect are those
+   * of the triggers matching it now and those this term has an outcome for (what was deployed for it). */
+  wakePairsOf(cluster: ClusterKey): void {
+    const key = clusterKeyString(cluster);
+    const pairCluster: ClusterKey = { type: cluster.type, namespace: cluster.namespace, name: cluster.name };
+    for (const et of this.myTriggers()) {
+      const pair = { eventTrigger: et.metadata.name, cluster: pairCluster };
+      if (this.matches(et, key) || this.outcomes.has(pairId(pair))) this.queues.pair.add(pair);
+    }
   }
 
   /** Remembers what a pair's plan looked up, so a change to any of those objects wakes the pair. */

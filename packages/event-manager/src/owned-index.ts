@@ -1,6 +1,8 @@
 // The objects each (EventTrigger, cluster) pair generated — ClusterProfiles anywhere, ConfigMaps/Secrets in
 // the manager's namespace — indexed by their ownership labels, from the shared informers. Rebuilt at the
-// start of every term; a change to a generated object wakes its pair.
+// start of every term; a change to a generated object wakes its pair, unless it only changed status (the
+// addon-controller writes a profile's status as it deploys: 10,000 profiles would wake their pairs again
+// tens of thousands of times for nothing to do).
 
 import type { Informer, InformerEvent } from '@sveltos-ts/kube';
 import type { Generated } from './context.ts';
@@ -51,6 +53,7 @@ export class OwnedIndex {
     } else {
       objects.set(idOf(o), o);
     }
+    if (e.type === 'update' && !contentChanged(e.old, o)) return;
     const pair = pairOfLabels(o.metadata.labels);
     if (pair !== undefined) this.#on.changed(pair);
   }
@@ -72,4 +75,26 @@ export class OwnedIndex {
     }
     return out;
   }
+}
+
+/** More than a status write: metadata that matters, the spec (a profile's generation), or the data. */
+function contentChanged(old: Generated, now: Generated): boolean {
+  const meta = (o: Generated) =>
+    JSON.stringify([
+      o.metadata.labels,
+      o.metadata.annotations,
+      o.metadata.deletionTimestamp ?? null,
+      o.metadata.generation ?? null,
+    ]);
+  if (meta(old) !== meta(now)) return true;
+  if (now.kind === 'ClusterProfile') return false; // a spec change moves the generation
+  const body = (o: Generated) => {
+    const { data, binaryData, type } = o as Generated & {
+      data?: unknown;
+      binaryData?: unknown;
+      type?: unknown;
+    };
+    return JSON.stringify([data, binaryData, type]);
+  };
+  return body(old) !== body(now);
 }

@@ -85,6 +85,21 @@ function clusterInfo(cluster: SourceCluster): ClusterInfo {
   return { namespace, name, type, object: cluster as unknown as Record<string, unknown> };
 }
 
+/**
+ * Schema errors per trigger object. A trigger is asked about per cluster and per event, and walking its schema
+ * every time was most of a fleet's CPU; objects from informer caches and parsed files are not mutated (an
+ * update is a new object), so the verdict is kept for as long as the object lives.
+ */
+const schemaVerdicts = new WeakMap<EventTrigger, ReturnType<typeof validateObject>>();
+function schemaErrorsOf(et: EventTrigger): ReturnType<typeof validateObject> {
+  let errors = schemaVerdicts.get(et);
+  if (errors === undefined) {
+    errors = validateObject(et, { kinds: [EventTriggerKind] });
+    schemaVerdicts.set(et, errors);
+  }
+  return errors;
+}
+
 function triggerName(et: EventTrigger): string {
   const name = et.metadata?.name ?? '';
   if (name === '') throw new PlanError('INVALID_INPUT', 'the EventTrigger needs metadata.name');
@@ -92,7 +107,7 @@ function triggerName(et: EventTrigger): string {
     throw new PlanError('INVALID_INPUT', `EventTrigger ${name} has no spec.eventSourceName`);
   }
   // what the API server would refuse is refused here too (the CRD's schema, as `kubectl apply` checks it)
-  const errors = validateObject(et, { kinds: [EventTriggerKind] });
+  const errors = schemaErrorsOf(et);
   if (errors.length > 0) {
     const shown = errors.slice(0, 10).map((e) => e.message);
     if (errors.length > shown.length) shown.push(`and ${errors.length - shown.length} more`);

@@ -4,7 +4,6 @@
 // maxUpdate, `updatingClusters`/`updatedClusters`.
 
 import {
-  CLUSTER_PROFILE_NAME_LABEL,
   type ClusterProfileSpec,
   type ClusterProfileStatus,
   CONFIG_API_VERSION,
@@ -12,7 +11,7 @@ import {
   canonicalJson,
   type ObjectReference,
 } from '@sveltos-ts/api';
-import { ClusterError, type RegisteredCluster } from '@sveltos-ts/clusters';
+import { ClusterError, isEmptySelector, type RegisteredCluster } from '@sveltos-ts/clusters';
 import { KubeError, type ReconcileResult } from '@sveltos-ts/kube';
 import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
 import { type AddonContext, type PairKey, type Profile, pairId } from '../context.ts';
@@ -54,8 +53,7 @@ export class ProfileReconciler implements Reconciler<string> {
   }
 
   #summarised(scope: ProfileScope): undefined {
-    for (const s of this.#ctx.informers.summaries.list()) {
-      if (s.metadata.labels?.[CLUSTER_PROFILE_NAME_LABEL] !== scope.name) continue;
+    for (const s of this.#ctx.summaryIndex.ofProfile(scope.name)) {
       const pair = this.#ctx.pairOfSummary(s);
       if (pair) scope.pairs.set(pairId(pair), pair);
     }
@@ -67,7 +65,8 @@ export class ProfileReconciler implements Reconciler<string> {
     if (profile === undefined || profile.metadata.deletionTimestamp) return undefined;
     let matching: RegisteredCluster[];
     try {
-      matching = this.#ctx.registry.list().filter((c) => this.#ctx.selects(profile.spec ?? {}, c));
+      const spec = profile.spec ?? {};
+      matching = candidates(this.#ctx, spec).filter((c) => this.#ctx.selects(spec, c));
     } catch (error) {
       if (!(error instanceof ClusterError)) throw error;
       // an invalid selector changes nothing deployed; the user sees why on the profile
@@ -151,7 +150,7 @@ export class ProfileReconciler implements Reconciler<string> {
   ): Pick<ClusterProfileStatus, 'updatingClusters' | 'updatedClusters'> {
     const hash = specHash(spec);
     const updated: ObjectReference[] = [];
-    for (const s of this.#ctx.informers.summaries.list()) {
+    for (const s of this.#ctx.summaryIndex.ofProfile(name)) {
       const pair = this.#ctx.pairOfSummary(s);
       if (pair?.profile !== name || !provisioned(s, spec, requestedFeatures)) continue;
       updated.push(clusterRef(pair.cluster));
@@ -207,11 +206,20 @@ const clusterRef = (c: { type: string; namespace: string; name: string }): Objec
   name: c.name,
 });
 
-/** A profile is looked at when it changes, when clusters or ClusterSets change, and (maxUpdate) when one of
- * its summaries changes. */
+/** A profile is looked at when it changes, when a ClusterSet changes, when a cluster it selects (or selected,
+ * or deployed to) changes, and (maxUpdate) when one of its summaries changes. A cluster's change wakes only
+ * those profiles: every profile at each of a fleet's cluster changes is quadratic in the fleet. */
 export function profileWatches(ctx: AddonContext): Watch<string>[] {
   return [
-    watchInformer(ctx.informers.profiles, (e) => e.object.metadata.name),
+    // not for its own status writes: nothing it reads changed
+    watchInformer(ctx.informers.profiles, (e) =>
+      e.type === 'update' &&
+      e.object.metadata.generation === e.old.metadata.generation &&
+      e.object.metadata.deletionTimestamp === e.old.metadata.deletionTimestamp &&
+      JSON.stringify(e.object.metadata.labels) === JSON.stringify(e.old.metadata.labels)
+        ? undefined
+        : e.object.metadata.name,
+    ),
     // maxUpdate: a cluster finishing (or failing) changes which clusters are updating
     watchInformer(ctx.informers.summaries, (e) => {
       const profile = ctx.pairOfSummary(e.object)?.profile;
@@ -221,9 +229,41 @@ export function profileWatches(ctx: AddonContext): Watch<string>[] {
     }),
     {
       subscribe: (enqueue) =>
-        ctx.registry.on(() => {
-          for (const p of ctx.informers.profiles.list()) enqueue(p.metadata.name);
+        ctx.registry.on((e) => {
+          const profiles = ctx.informers.profiles.list();
+          if (e.type === 'clusterset-changed') {
+            for (const p of profiles) enqueue(p.metadata.name);
+            return;
+          }
+          const deployed = new Set(ctx.pairsOnCluster(e.cluster).map((pair) => pair.profile));
+          for (const p of profiles)
+            if (deployed.has(p.metadata.name) || concerns(ctx, p, e.cluster)) enqueue(p.metadata.name);
         }),
     },
   ];
+}
+
+/** Whether the profile selects the cluster now or lists it among its matching clusters. */
+function concerns(ctx: AddonContext, profile: Profile, cluster: RegisteredCluster): boolean {
+  const listed = (profile.status?.matchingClusters ?? []).some(
+    (r) => r.namespace === cluster.namespace && r.name === cluster.name && r.kind === cluster.ref.kind,
+  );
+  if (listed) return true;
+  try {
+    return ctx.selects(profile.spec ?? {}, cluster);
+  } catch {
+    return true; // a selector that cannot be evaluated: the reconcile reports it
+  }
+}
+
+/** The clusters worth testing against a profile: those it names, when that is all it selects by (every
+ * profile the event-manager generates), or else the whole fleet. */
+function candidates(ctx: AddonContext, spec: ClusterProfileSpec): RegisteredCluster[] {
+  if (!isEmptySelector(spec.clusterSelector) || (spec.setRefs ?? []).length > 0) return ctx.registry.list();
+  const named = new Map<string, RegisteredCluster>();
+  for (const ref of spec.clusterRefs ?? []) {
+    const cluster = ctx.registry.getByRef(ref);
+    if (cluster) named.set(cluster.key, cluster);
+  }
+  return [...named.values()];
 }

@@ -34,6 +34,7 @@ interface CopiesScope {
 
 export class EventSourceCopiesReconciler implements Reconciler<ClusterKey> {
   readonly #ctx: EventManagerContext;
+  readonly #desiredByServer = new Map<string, { revision: string; desired: Map<string, Source> }>();
   readonly #phases: Phase<CopiesScope>[] = [
     { name: 'desired copies', run: async (s) => this.#desired(s) },
     { name: 'CRDs served', run: (s) => this.#ensureCrds(s) },
@@ -78,6 +79,25 @@ export class EventSourceCopiesReconciler implements Reconciler<ClusterKey> {
 
   #desired(scope: CopiesScope): { done: true } | undefined {
     const ctx = this.#ctx;
+    // the union is the same for every cluster of a server: computed once per server until the fleet, a
+    // trigger or an EventSource changes (a fleet's clusters are reconciled in bursts)
+    const revision = `${ctx.registry.revision}|${ctx.informers.triggers.resourceVersion}|${ctx.informers.sources.resourceVersion}`;
+    const known = this.#desiredByServer.get(scope.client.server);
+    if (known?.revision === revision) scope.desired = known.desired;
+    else {
+      this.#unionOfServer(scope);
+      this.#desiredByServer.set(scope.client.server, { revision, desired: scope.desired });
+    }
+    scope.fingerprint = JSON.stringify(
+      [...scope.desired.values()].map((s) => [s.metadata.name, s.metadata.resourceVersion]).sort(),
+    );
+    return ctx.sourceSync.get(scope.client.server) === scope.fingerprint ? { done: true } : undefined;
+  }
+
+  /** The EventSources of the triggers matching any cluster registered through the scope's server. */
+  #unionOfServer(scope: CopiesScope): void {
+    const ctx = this.#ctx;
+    const triggers = ctx.informers.triggers.list();
     for (const c of ctx.registry.list()) {
       if (c.key !== scope.cluster.key) {
         let other: RestClient;
@@ -88,17 +108,13 @@ export class EventSourceCopiesReconciler implements Reconciler<ClusterKey> {
         }
         if (other.server !== scope.client.server) continue;
       }
-      for (const et of ctx.informers.triggers.list()) {
+      for (const et of triggers) {
         if (!ctx.matches(et, c.key)) continue;
         const name = ctx.resolve(et, c.object);
         const source = name === undefined ? undefined : ctx.informers.sources.get(name);
         if (source && !source.metadata.deletionTimestamp) scope.desired.set(source.metadata.name, source);
       }
     }
-    scope.fingerprint = JSON.stringify(
-      [...scope.desired.values()].map((s) => [s.metadata.name, s.metadata.resourceVersion]).sort(),
-    );
-    return ctx.sourceSync.get(scope.client.server) === scope.fingerprint ? { done: true } : undefined;
   }
 
   /**

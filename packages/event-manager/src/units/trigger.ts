@@ -62,8 +62,9 @@ export class TriggerReconciler implements Reconciler<string> {
   }
 }
 
-/** A trigger is looked at when its spec, labels or deletion change, when an EventSource changes, and when
- * clusters or ClusterSets change. */
+/** A trigger is looked at when its spec, labels or deletion change, when an EventSource changes, and when a
+ * ClusterSet it uses changes. A cluster's change goes straight to the pairs it can affect (see
+ * `wakePairsOf`): re-fanning every trigger at each of a fleet's cluster changes is quadratic in the fleet. */
 export function triggerWatches(ctx: EventManagerContext): Watch<string>[] {
   const all = () => ctx.myTriggers().map((et) => et.metadata.name);
   return [
@@ -84,14 +85,9 @@ export function triggerWatches(ctx: EventManagerContext): Watch<string>[] {
     {
       subscribe: (enqueue) =>
         ctx.registry.on((e) => {
-          const names =
-            e.type === 'clusterset-changed'
-              ? ctx
-                  .myTriggers()
-                  .filter((et) => et.spec.clusterSetRefs?.includes(e.name))
-                  .map((et) => et.metadata.name)
-              : all();
-          for (const n of names) enqueue(n);
+          if (e.type !== 'clusterset-changed') return ctx.wakePairsOf(e.cluster);
+          for (const et of ctx.myTriggers())
+            if (et.spec.clusterSetRefs?.includes(e.name)) enqueue(et.metadata.name);
         }),
     },
   ];

@@ -1,18 +1,16 @@
 // `sveltosctl version`: this CLI's version and, as kubectl does, the management cluster's (its API server's
 // version; `--client` for the CLI alone).
 
-import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+// imported, not read at run time: the bundle the sveltosctl image ships inlines it
+import packageJson from '../../package.json' with { type: 'json' };
 import { EXIT_OK } from '../errors.ts';
 import type { Output } from '../output.ts';
 import { addManagementAccess, type ManagementAccessOptions, managementAccess } from './options.ts';
 
 /** The version in this package's package.json. */
 export function clientVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return `v${pkg.version}`;
+  return `v${packageJson.version}`;
 }
 
 interface VersionOptions extends ManagementAccessOptions {
