@@ -251,6 +251,7 @@ async function runFleet(shardCount: number): Promise<Record<string, unknown>> {
     await Promise.all(applied.map((a) => a.informer.waitForSync()));
     const expected = burstClusters * objectsPerCluster;
     const hopsBefore = await hopHistograms(processes);
+    const requestsBefore = await apiRequests(mgmt);
     const profileCount = new Informer(mgmt, {
       apiVersion: CONFIG_API_VERSION,
       kind: 'ClusterProfile',
@@ -301,6 +302,7 @@ async function runFleet(shardCount: number): Promise<Record<string, unknown>> {
     );
     load.burstAfter = loadAverage();
     const perHop = hopFigures(hopsBefore, await hopHistograms(processes));
+    const managementRequests = requestsPerEvent(requestsBefore, await apiRequests(mgmt), expected);
     // FLEET_METRICS_DIR=<dir>: each process's /metrics after the burst, to see where the time went
     const metricsDir = process.env.FLEET_METRICS_DIR;
     if (metricsDir) {
@@ -344,6 +346,15 @@ async function runFleet(shardCount: number): Promise<Record<string, unknown>> {
     console.log(
       `  machine (API servers included): ${machineCores.idle.toFixed(2)} cores busy idle, ${machineCores.burst.toFixed(2)} in the burst`,
     );
+    const writes = Object.entries(managementRequests).filter(([k]) =>
+      /^(POST|PUT|PATCH|DELETE|APPLY) /.test(k),
+    );
+    console.log(
+      `  management API server, writes per event: ${writes.map(([k, n]) => `${k} ${n}`).join(', ')} (total ${round(
+        writes.reduce((sum, [, n]) => sum + n, 0),
+        2,
+      )})`,
+    );
     for (const [hop, h] of Object.entries(perHop))
       console.log(
         `  ${hop}: ${h.samples} samples, mean ${h.meanMs} ms, p50 ≤ ${h.p50AtMostSeconds} s, p99 ≤ ${h.p99AtMostSeconds} s`,
@@ -363,6 +374,7 @@ async function runFleet(shardCount: number): Promise<Record<string, unknown>> {
         createdSeconds: round(createdSeconds, 1),
         allAppliedSeconds: round(burstSeconds, 1),
         perHop,
+        managementRequestsPerEvent: managementRequests,
         timeline,
       },
       machineBusyCores: { idle: round(machineCores.idle, 2), burst: round(machineCores.burst, 2) },
@@ -386,6 +398,30 @@ async function runFleet(shardCount: number): Promise<Record<string, unknown>> {
     await Promise.all(processes.map((p) => p.stop()));
     await env.stop();
   }
+}
+
+/** Requests the management API server has served, by verb and resource (its own counter). */
+async function apiRequests(client: RestClient): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const line of (await client.text('/metrics')).split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const verb = /verb="([^"]*)"/.exec(line)?.[1] ?? '';
+    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
+    const subresource = /subresource="([^"]*)"/.exec(line)?.[1];
+    const key = `${verb} ${resource}${subresource ? `/${subresource}` : ''}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+/** Requests per event the burst caused, largest first (those above 0.05 per event). */
+function requestsPerEvent(before: Map<string, number>, after: Map<string, number>, events: number) {
+  return Object.fromEntries(
+    [...after]
+      .map(([key, n]) => [key, round((n - (before.get(key) ?? 0)) / events, 2)] as const)
+      .filter(([, perEvent]) => perEvent >= 0.05)
+      .sort((a, b) => b[1] - a[1]),
+  );
 }
 
 /** The per-hop histograms (issue 17) the components export, read from each process's /metrics. */

@@ -87,7 +87,10 @@ export function addAddonController(manager: Manager, options: AddonControllerOpt
       },
     });
     ctx.queues = {
-      profile: term.add('clusterprofile', new ProfileReconciler(ctx), profileWatches(ctx), { workers: 2 }),
+      // as many as the pairs: a profile's reconcile is what wakes its pairs, so fewer would gate them
+      profile: term.add('clusterprofile', new ProfileReconciler(ctx), profileWatches(ctx), {
+        workers: settings.workers ?? 8,
+      }),
       pair: term.add<PairKey>('clusterprofile-cluster', new PairReconciler(ctx), pairWatches(ctx), {
         keyOf: pairId,
         workers: settings.workers ?? 8,

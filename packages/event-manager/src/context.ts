@@ -125,7 +125,13 @@ export class EventManagerContext {
     this.informers = informers;
     this.registry = manager.clusters();
     this.owned = new OwnedIndex(settings.namespace, {
-      changed: (pair) => this.#wakePair(pair),
+      changed: (pair, written) => {
+        // our own write coming back (the version we applied): the pair already knows; a deletion always wakes
+        const ours =
+          written !== undefined &&
+          this.#applied.get(objectId(written))?.resourceVersion === written.metadata.resourceVersion;
+        if (!ours) this.#wakePair(pair);
+      },
       deleted: (o) => this.#applied.delete(objectId(o)),
     });
   }

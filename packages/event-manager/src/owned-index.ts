@@ -12,11 +12,14 @@ const idOf = (o: Generated): string => `${o.kind}|${o.metadata.namespace ?? ''}|
 
 export class OwnedIndex {
   readonly #namespace: string;
-  readonly #on: { changed(pair: PairKey): void; deleted(o: Generated): void };
+  readonly #on: { changed(pair: PairKey, written: Generated | undefined): void; deleted(o: Generated): void };
   /** Owner tuple → object ids (`kind|ns|name`) → the cached object. */
   readonly #owned = new Map<string, Map<string, Generated>>();
 
-  constructor(namespace: string, on: { changed(pair: PairKey): void; deleted(o: Generated): void }) {
+  constructor(
+    namespace: string,
+    on: { changed(pair: PairKey, written: Generated | undefined): void; deleted(o: Generated): void },
+  ) {
     this.#namespace = namespace;
     this.#on = on;
   }
@@ -38,7 +41,7 @@ export class OwnedIndex {
       if (before !== undefined && before !== ownerTuple(o.metadata.labels)) {
         this.#owned.get(before)?.delete(idOf(e.old));
         const pair = pairOfLabels(e.old.metadata.labels);
-        if (pair !== undefined) this.#on.changed(pair);
+        if (pair !== undefined) this.#on.changed(pair, undefined);
       }
     }
     const tuple = ownerTuple(o.metadata.labels);
@@ -55,7 +58,7 @@ export class OwnedIndex {
     }
     if (e.type === 'update' && !contentChanged(e.old, o)) return;
     const pair = pairOfLabels(o.metadata.labels);
-    if (pair !== undefined) this.#on.changed(pair);
+    if (pair !== undefined) this.#on.changed(pair, e.type === 'delete' ? undefined : o);
   }
 
   /** The objects carrying the owner tuple (latest cached versions). */
