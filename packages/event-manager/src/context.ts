@@ -105,7 +105,7 @@ export class EventManagerContext {
   readonly #references = new Map<string, Map<string, PairKey>>();
   readonly #pairReferences = new Map<string, string[]>();
   /** What we last applied (hash, resulting resourceVersion): skips no-op applies; lost with the term. */
-  readonly #applied = new Map<string, { hash: string; resourceVersion: string }>();
+  readonly #applied = new Map<string, { hash: string; resourceVersion: string; generation?: number }>();
   /** Per API server: fingerprint of the EventSource copies last synced there. */
   readonly sourceSync = new Map<string, string>();
   /** Set right after the controllers are added, before any of them runs. */
@@ -270,11 +270,14 @@ export class EventManagerContext {
     const hash = desiredHash(o);
     const cached = this.cached(o);
     const last = this.#applied.get(id);
-    if (cached && last && last.hash === hash && cached.metadata.resourceVersion === last.resourceVersion)
-      return false;
+    if (cached && last && last.hash === hash && unchangedSince(cached, last, o)) return false;
     const result = await this.client.apply(o, { fieldManager: FIELD_MANAGER, force: true });
     const resourceVersion = result.metadata.resourceVersion ?? '';
-    this.#applied.set(id, { hash, resourceVersion });
+    this.#applied.set(id, {
+      hash,
+      resourceVersion,
+      ...(result.metadata.generation !== undefined ? { generation: result.metadata.generation } : {}),
+    });
     return cached?.metadata.resourceVersion !== resourceVersion;
   }
 
@@ -284,6 +287,27 @@ export class EventManagerContext {
     if (et !== undefined && !this.mine(et)) return;
     this.queues?.pair.add(pair);
   }
+}
+
+/**
+ * Whether what we applied is still there: the same version, or — for a ClusterProfile, whose spec changes move
+ * its generation — the same generation with our labels and annotations intact (the addon-controller adds a
+ * finalizer and writes status to every profile; re-applying each one after that doubled the writes).
+ */
+function unchangedSince(
+  cached: Generated,
+  last: { resourceVersion: string; generation?: number },
+  desired: Generated,
+): boolean {
+  if (cached.metadata.resourceVersion === last.resourceVersion) return true;
+  if (desired.kind !== 'ClusterProfile') return false;
+  if (last.generation === undefined || cached.metadata.generation !== last.generation) return false;
+  const kept = (mine: Record<string, string> | undefined, theirs: Record<string, string> | undefined) =>
+    Object.entries(mine ?? {}).every(([k, v]) => theirs?.[k] === v);
+  return (
+    kept(desired.metadata.labels, cached.metadata.labels) &&
+    kept(desired.metadata.annotations, cached.metadata.annotations)
+  );
 }
 
 export function objectId(o: {

@@ -199,6 +199,10 @@ export class PairReconciler implements Reconciler<PairKey> {
         clusterProfileSpec: profile.spec ?? {},
       },
     };
+    // Careful: the apply is also what makes scope.summary fresh. The informer cache may lag this pair's last
+    // status write, whose counters (drifts, failures) sections() carries over; skipping the apply on a
+    // key-order-insensitive match lost drift counts (control-fields.test.ts). Cutting this write (1 per
+    // reconcile in bench/fleet) needs a fresh read in its place.
     const current = scope.summary;
     const same =
       current &&
