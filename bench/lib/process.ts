@@ -41,6 +41,19 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
+/** Ports handed to processes of this run: the kernel may offer a just-released port again, and processes
+ * started together would then race for it. */
+const handedOut = new Set<number>();
+async function unusedPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
 /** Spawns a component with `args` (plus --metrics-port); its output is kept for failures. */
 export async function startProcess(
   name: string,
@@ -48,7 +61,7 @@ export async function startProcess(
   args: string[],
   options: { bundleDir?: string | undefined; env?: NodeJS.ProcessEnv; echo?: boolean } = {},
 ): Promise<RunningProcess> {
-  const port = await freePort();
+  const port = await unusedPort();
   const argv = [...nodeFlags, entryPoint(component, options.bundleDir), ...args, `--metrics-port=${port}`];
   const child = spawn(process.execPath, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
