@@ -159,19 +159,21 @@ export const featureDeployment = obj({
 });
 export type FeatureDeployment = Static<typeof featureDeployment>;
 
-export const clusterSummarySpec = obj({
+const summarisedCluster = {
   clusterNamespace: str({ description: 'Namespace of the cluster.' }),
   clusterName: str({ description: 'Name of the cluster.' }),
   clusterType: str({ description: 'Capi or Sveltos.' }),
+};
+
+export const clusterSummarySpec = obj({
+  ...summarisedCluster,
   clusterProfileSpec: opt(doc(clusterProfileSpec, 'The ClusterProfile spec being applied to the cluster.')),
 });
 export type ClusterSummarySpec = Static<typeof clusterSummarySpec>;
 
 /** v1alpha1: the profile spec in its v1alpha1 form. */
 export const clusterSummarySpecV1alpha1 = obj({
-  clusterNamespace: str({ description: 'Namespace of the cluster.' }),
-  clusterName: str({ description: 'Name of the cluster.' }),
-  clusterType: str({ description: 'Capi or Sveltos.' }),
+  ...summarisedCluster,
   clusterProfileSpec: opt(
     doc(clusterProfileSpecV1alpha1, 'The ClusterProfile spec being applied to the cluster.'),
   ),

@@ -40,7 +40,8 @@ export const messagingMatchCriteria = obj({
 });
 export type MessagingMatchCriteria = Static<typeof messagingMatchCriteria>;
 
-export const eventSourceSpec = obj({
+/** What both versions select with (v1alpha1 also has its flat form). */
+const eventSourceSelection = {
   resourceSelectors: opt(arr(resourceSelector, { description: 'Which resources are part of the event.' })),
   aggregatedSelection: opt(
     str({
@@ -50,6 +51,10 @@ export const eventSourceSpec = obj({
   collectResources: opt(
     bool({ default: false, description: 'Put the full matching objects into the EventReport.' }),
   ),
+};
+
+export const eventSourceSpec = obj({
+  ...eventSourceSelection,
   messagingMatchCriteria: opt(arr(messagingMatchCriteria, { description: 'CloudEvents (NATS) that match.' })),
 });
 export type EventSourceSpec = Static<typeof eventSourceSpec>;
@@ -66,15 +71,7 @@ export const eventSourceSpecV1alpha1 = obj(
     script: opt(
       str({ description: 'Flat form: Lua source defining `evaluate()`; returns {matching, message}.' }),
     ),
-    resourceSelectors: opt(arr(resourceSelector, { description: 'Which resources are part of the event.' })),
-    aggregatedSelection: opt(
-      str({
-        description: 'Lua source defining `evaluate()` over all selected `resources`; returns {resources}.',
-      }),
-    ),
-    collectResources: opt(
-      bool({ default: false, description: 'Put the full matching objects into the EventReport.' }),
-    ),
+    ...eventSourceSelection,
   },
   {
     rules: [
@@ -177,7 +174,8 @@ export type EventTrigger = ObjectOf<typeof EventTriggerKind>;
 export const REPORT_PHASES = ['WaitingForDelivery', 'Delivering', 'Processed'] as const;
 export type ReportPhase = (typeof REPORT_PHASES)[number];
 
-export const eventReportSpec = obj({
+/** Both versions' report content (v1beta1 adds CloudEvents). */
+const eventReportContent = {
   clusterNamespace: str({ description: 'Namespace of the cluster (empty in the agent-side copy).' }),
   clusterName: str({ description: 'Name of the cluster (empty in the agent-side copy).' }),
   clusterType: str({ description: 'Capi or Sveltos (empty in the agent-side copy).' }),
@@ -186,21 +184,16 @@ export const eventReportSpec = obj({
   resources: opt(
     bytes({ description: 'Matching objects as JSON, each followed by "---" (collectResources).' }),
   ),
+};
+
+export const eventReportSpec = obj({
+  ...eventReportContent,
   cloudEvents: opt(arr(bytes(), { description: 'Matching CloudEvents (JSON), NATS only.' })),
 });
 export type EventReportSpec = Static<typeof eventReportSpec>;
 
 /** v1alpha1: no CloudEvents. */
-export const eventReportSpecV1alpha1 = obj({
-  clusterNamespace: str({ description: 'Namespace of the cluster (empty in the agent-side copy).' }),
-  clusterName: str({ description: 'Name of the cluster (empty in the agent-side copy).' }),
-  clusterType: str({ description: 'Capi or Sveltos (empty in the agent-side copy).' }),
-  eventSourceName: str({ description: 'The EventSource this report is for.' }),
-  matchingResources: opt(arr(objectReference, { description: 'References to the matching resources.' })),
-  resources: opt(
-    bytes({ description: 'Matching objects as JSON, each followed by "---" (collectResources).' }),
-  ),
-});
+export const eventReportSpecV1alpha1 = obj(eventReportContent);
 
 export const eventReportStatus = obj({
   phase: opt(strEnum(REPORT_PHASES)),
@@ -348,18 +341,21 @@ export type SveltosCluster = ObjectOf<typeof SveltosClusterKind>;
 
 // ---- ClusterSet ----------------------------------------------------------------------------------------
 
-export const clusterSetSpec = obj({
-  clusterSelector: opt(doc(labelSelector, 'Clusters that can be selected.')),
+const clusterSetChoice = {
   clusterRefs: opt(arr(objectReference, { description: 'Clusters that can be selected.' })),
   maxReplicas: opt(int({ description: 'How many of the matching clusters are selected.' })),
+};
+
+export const clusterSetSpec = obj({
+  clusterSelector: opt(doc(labelSelector, 'Clusters that can be selected.')),
+  ...clusterSetChoice,
 });
 export type ClusterSetSpec = Static<typeof clusterSetSpec>;
 
 /** v1alpha1: the cluster selector as a string. */
 export const clusterSetSpecV1alpha1 = obj({
   clusterSelector: opt(selectorString('Clusters that can be selected.')),
-  clusterRefs: opt(arr(objectReference, { description: 'Clusters that can be selected.' })),
-  maxReplicas: opt(int({ description: 'How many of the matching clusters are selected.' })),
+  ...clusterSetChoice,
 });
 
 export const clusterSetStatus = obj({

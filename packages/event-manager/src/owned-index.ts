@@ -56,7 +56,7 @@ export class OwnedIndex {
     } else {
       objects.set(idOf(o), o);
     }
-    if (e.type === 'update' && !contentChanged(e.old, o)) return;
+    if (e.type === 'update' && !changedBeyondStatus(e.old, o)) return;
     const pair = pairOfLabels(o.metadata.labels);
     if (pair !== undefined) this.#on.changed(pair, e.type === 'delete' ? undefined : o);
   }
@@ -81,7 +81,7 @@ export class OwnedIndex {
 }
 
 /** More than a status write: metadata that matters, the spec (a profile's generation), or the data. */
-function contentChanged(old: Generated, now: Generated): boolean {
+function changedBeyondStatus(old: Generated, now: Generated): boolean {
   const meta = (o: Generated) =>
     JSON.stringify([
       o.metadata.labels,
