@@ -138,7 +138,7 @@ export class AddonContext {
     const key = resourceKey(id);
     return this.summaryIndex.ofProfile(pair.profile).some((s) => {
       const other = this.pairOfSummary(s);
-      if (other?.profile !== pair.profile || pairId(other) === pairId(pair)) return false;
+      if (!other || pairId(other) === pairId(pair)) return false;
       return (s.status?.deployedFeatures ?? []).some((f) =>
         (f.resources ?? []).some(
           (r) => r.deploymentType === 'Local' && resourceKey(fromDeployedResource(r)) === key,

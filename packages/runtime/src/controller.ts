@@ -34,6 +34,16 @@ export type Watch<K> =
       subscribe: (enqueue: (key: K) => void) => () => void;
     };
 
+/** Whether an update is more than a status write: its generation (the spec), labels or deletion moved. For
+ * units that read only those, so their own status writes do not wake them again. */
+export function specLabelsOrDeletionChanged(old: KubeObject, now: KubeObject): boolean {
+  return (
+    now.metadata.generation !== old.metadata.generation ||
+    now.metadata.deletionTimestamp !== old.metadata.deletionTimestamp ||
+    JSON.stringify(now.metadata.labels) !== JSON.stringify(old.metadata.labels)
+  );
+}
+
 /** A watch on an informer: `map` turns each change into the keys it concerns. When the controller starts,
  * every object already cached is replayed as an `add`, so a new leader looks at everything once. */
 export function watchInformer<T extends KubeObject, K>(

@@ -3,6 +3,7 @@ export {
   type ControllerHandle,
   type ControllerOptions,
   type Reconciler,
+  specLabelsOrDeletionChanged,
   type Watch,
   watchInformer,
 } from './controller.ts';

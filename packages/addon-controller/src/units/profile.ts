@@ -13,7 +13,14 @@ import {
 } from '@sveltos-ts/api';
 import { ClusterError, isEmptySelector, type RegisteredCluster } from '@sveltos-ts/clusters';
 import { KubeError, type ReconcileResult } from '@sveltos-ts/kube';
-import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
+import {
+  type Phase,
+  type Reconciler,
+  runPhases,
+  specLabelsOrDeletionChanged,
+  type Watch,
+  watchInformer,
+} from '@sveltos-ts/runtime';
 import { type AddonContext, type PairKey, type Profile, pairId } from '../context.ts';
 import { FIELD_MANAGER } from '../features/objects.ts';
 import { refusals } from '../refusals.ts';
@@ -152,7 +159,7 @@ export class ProfileReconciler implements Reconciler<string> {
     const updated: ObjectReference[] = [];
     for (const s of this.#ctx.summaryIndex.ofProfile(name)) {
       const pair = this.#ctx.pairOfSummary(s);
-      if (pair?.profile !== name || !provisioned(s, spec, requestedFeatures)) continue;
+      if (!pair || !provisioned(s, spec, requestedFeatures)) continue;
       updated.push(clusterRef(pair.cluster));
     }
     const updating = this.#ctx.rollouts.updating(name, hash).flatMap((k) => {
@@ -213,10 +220,7 @@ export function profileWatches(ctx: AddonContext): Watch<string>[] {
   return [
     // not for its own status writes: nothing it reads changed
     watchInformer(ctx.informers.profiles, (e) =>
-      e.type === 'update' &&
-      e.object.metadata.generation === e.old.metadata.generation &&
-      e.object.metadata.deletionTimestamp === e.old.metadata.deletionTimestamp &&
-      JSON.stringify(e.object.metadata.labels) === JSON.stringify(e.old.metadata.labels)
+      e.type === 'update' && !specLabelsOrDeletionChanged(e.old, e.object)
         ? undefined
         : e.object.metadata.name,
     ),

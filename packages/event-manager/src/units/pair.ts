@@ -29,7 +29,14 @@ import {
   type Secret,
   type SourceCluster,
 } from '@sveltos-ts/planner';
-import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
+import {
+  type Phase,
+  type Reconciler,
+  runPhases,
+  specLabelsOrDeletionChanged,
+  type Watch,
+  watchInformer,
+} from '@sveltos-ts/runtime';
 import {
   type EventManagerContext,
   type Generated,
@@ -41,7 +48,6 @@ import {
 import { ownershipDiff, ownerTuple, type PairKey } from '../ownership.ts';
 import { acceptReport, claimedCluster, reportEventSource } from '../routing.ts';
 import { isEventBasedAddOnMirror } from './eventbasedaddon.ts';
-import { contentChanged } from './report-status.ts';
 
 interface PairScope {
   pair: PairKey;
@@ -307,7 +313,7 @@ export function pairWatches(ctx: EventManagerContext): Watch<PairKey>[] {
   return [
     watchInformer(ctx.informers.reports, (e) => {
       const r = e.object;
-      if (e.type === 'update' && !contentChanged(r, e.old)) return undefined;
+      if (e.type === 'update' && !specLabelsOrDeletionChanged(e.old, r)) return undefined;
       const key = claimedCluster(r);
       if (key === undefined) return undefined;
       const cluster = ctx.registry.get(key);

@@ -4,7 +4,14 @@
 
 import type { EventReport } from '@sveltos-ts/api';
 import type { KubeObject, ReconcileResult } from '@sveltos-ts/kube';
-import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
+import {
+  type Phase,
+  type Reconciler,
+  runPhases,
+  specLabelsOrDeletionChanged,
+  type Watch,
+  watchInformer,
+} from '@sveltos-ts/runtime';
 import { type EventManagerContext, FIELD_MANAGER, involved, type ReportKey, ref } from '../context.ts';
 import { acceptReport, claimedCluster, consumers, isLocalCopy, reportEventSource } from '../routing.ts';
 
@@ -105,17 +112,8 @@ export function reportStatusWatches(ctx: EventManagerContext): Watch<ReportKey>[
   return [
     watchInformer(ctx.informers.reports, (e) => {
       const r = e.object;
-      if (e.type === 'update' && !contentChanged(r, e.old)) return undefined;
+      if (e.type === 'update' && !specLabelsOrDeletionChanged(e.old, r)) return undefined;
       return { namespace: r.metadata.namespace ?? '', name: r.metadata.name };
     }),
   ];
-}
-
-/** Generation, deletion or labels changed: anything but a status write. */
-export function contentChanged(r: Report, old: Report): boolean {
-  return (
-    r.metadata.generation !== old.metadata.generation ||
-    r.metadata.deletionTimestamp !== old.metadata.deletionTimestamp ||
-    JSON.stringify(r.metadata.labels) !== JSON.stringify(old.metadata.labels)
-  );
 }

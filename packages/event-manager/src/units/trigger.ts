@@ -4,7 +4,14 @@
 
 import { EVENT_TRIGGER_FINALIZER, type EventTrigger } from '@sveltos-ts/api';
 import type { KubeObject, ReconcileResult } from '@sveltos-ts/kube';
-import { type Phase, type Reconciler, runPhases, type Watch, watchInformer } from '@sveltos-ts/runtime';
+import {
+  type Phase,
+  type Reconciler,
+  runPhases,
+  specLabelsOrDeletionChanged,
+  type Watch,
+  watchInformer,
+} from '@sveltos-ts/runtime';
 import { type EventManagerContext, involved, ref } from '../context.ts';
 
 interface TriggerScope {
@@ -70,13 +77,7 @@ export function triggerWatches(ctx: EventManagerContext): Watch<string>[] {
   return [
     watchInformer(ctx.informers.triggers, (e) => {
       const et = e.object;
-      if (e.type === 'update') {
-        const changed =
-          et.metadata.generation !== e.old.metadata.generation ||
-          et.metadata.deletionTimestamp !== e.old.metadata.deletionTimestamp ||
-          JSON.stringify(et.metadata.labels) !== JSON.stringify(e.old.metadata.labels);
-        if (!changed) return undefined;
-      }
+      if (e.type === 'update' && !specLabelsOrDeletionChanged(e.old, et)) return undefined;
       return ctx.mine(et) || e.type === 'delete' ? et.metadata.name : undefined;
     }),
     watchInformer(ctx.informers.sources, (e) =>
