@@ -48,19 +48,26 @@ describe('examples end to end (agent → event-manager → addon-controller)', (
   });
 
   it('records what was deployed where in ClusterSummaries', async () => {
-    const rows = await deployedAddons(fleet);
-    for (const expected of scenarios.filter((s) => !s.withdraw).flatMap((s) => s.expected)) {
+    const expectations = scenarios.filter((s) => !s.withdraw).flatMap((s) => s.expected);
+    type Row = Awaited<ReturnType<typeof deployedAddons>>[number];
+    const recorded = (rows: Row[], expected: (typeof expectations)[number]) =>
+      rows.some(
+        (row) =>
+          row.namespace === expected.namespace &&
+          row.name === expected.name &&
+          row.resourceType.endsWith(`:${expected.kind}`) &&
+          row.profiles.length > 0,
+      );
+    // the record is written just after the object is applied, which is what the scenarios waited for
+    const rows = await eventually('every add-on recorded', async () => {
+      const now = await deployedAddons(fleet);
+      return expectations.every((e) => recorded(now, e)) && now;
+    }).catch(() => deployedAddons(fleet));
+    for (const expected of expectations)
       assert.ok(
-        rows.some(
-          (row) =>
-            row.namespace === expected.namespace &&
-            row.name === expected.name &&
-            row.resourceType.endsWith(`:${expected.kind}`) &&
-            row.profiles.length > 0,
-        ),
+        recorded(rows, expected),
         `${expected.kind} ${expected.namespace}/${expected.name} is recorded`,
       );
-    }
     // `sveltosctl show addons` prints them in upstream's table layout
     const table = addonsTable(rows).split('\n');
     assert.match(
